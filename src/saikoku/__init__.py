@@ -1,0 +1,1 @@
+"""Saikoku: the reminder center system (催告等事務センター)."""

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CustodyDirection(models.TextChoices):
+    RECEIVED = "received", _("受領")
+    HANDED_OVER = "handed_over", _("引渡")
+    ERASED = "erased", _("消去")
+
+
+class CustodyLedgerEntry(models.Model):
+    """The custody ledger (管理簿) the ward's checklist asks for: date and time,
+    handler, content and quantity of every handoff of personal data."""
+
+    at = models.DateTimeField(_("日時"))
+    direction = models.CharField(_("区分"), max_length=12, choices=CustodyDirection.choices)
+    handler = models.CharField(_("取扱者"), max_length=150)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
+    )
+    package_id = models.CharField(_("パッケージID"), max_length=100)
+    content = models.CharField(_("内容"), max_length=200)
+    # [{"name": "persons.csv", "rows": 45500, "sha256": "..."}, ...]
+    files = models.JSONField(_("ファイル"), default=list)
+    total_rows = models.PositiveIntegerField(_("件数"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)  # of the package file itself
+
+    class Meta:
+        verbose_name = _("管理簿")
+        verbose_name_plural = _("管理簿")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_direction_display()} {self.package_id}"
