@@ -69,12 +69,12 @@ class Bill(models.Model):
         ]
         indexes = [models.Index(fields=["payer", "levy"]), models.Index(fields=["due_date"])]
 
+    def __str__(self) -> str:
+        return f"{self.assessment} 第{self.period}期"
+
     @property
     def balance(self) -> int:
         return self.amount - self.paid_amount
-
-    def __str__(self) -> str:
-        return f"{self.assessment} 第{self.period}期"
 
 
 class PaymentMethod(models.TextChoices):
@@ -102,6 +102,9 @@ class Payment(models.Model):
         verbose_name = _("収納")
         verbose_name_plural = _("収納")
 
+    def __str__(self) -> str:
+        return self.payment_id
+
 
 class PlanStatus(models.TextChoices):
     ACTIVE = "active", _("履行中")
@@ -125,6 +128,9 @@ class Plan(models.Model):
     class Meta:
         verbose_name = _("分納誓約")
         verbose_name_plural = _("分納誓約")
+
+    def __str__(self) -> str:
+        return self.plan_id
 
 
 class MeasureKind(models.TextChoices):
@@ -151,6 +157,9 @@ class Measure(models.Model):
         verbose_name = _("処分・猶予")
         verbose_name_plural = _("処分・猶予")
 
+    def __str__(self) -> str:
+        return self.measure_id
+
 
 class HistoryChannel(models.TextChoices):
     PHONE = "phone", _("電話")
@@ -176,6 +185,9 @@ class WardHistory(models.Model):
         verbose_name_plural = _("交渉経過（区）")
         ordering = ["-at"]
 
+    def __str__(self) -> str:
+        return self.record_id
+
 
 class Account(models.Model):
     """A direct-debit bank account (口座振替). Shown masked; a reveal is audited."""
@@ -200,6 +212,9 @@ class Account(models.Model):
                 name="unique_account",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.bank_code}-{self.branch_code} {self.masked_account_no}"
 
     @property
     def masked_account_no(self) -> str:
