@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -219,3 +222,42 @@ class Account(models.Model):
     @property
     def masked_account_no(self) -> str:
         return "*" * max(len(self.account_no) - 3, 0) + self.account_no[-3:]
+
+
+class LateChargeRate(models.Model):
+    """A year's late-charge rates entered by a ward_admin (published each December).
+
+    Rows here override the table shipped in arrears/data/late_charge_rates.csv, so next
+    year's rate needs no release (see arrears/rates.py)."""
+
+    year = models.PositiveSmallIntegerField(_("年"), unique=True)
+    lower_percent = models.DecimalField(
+        _("1月（3月）以内の割合（年%）"), max_digits=4, decimal_places=1
+    )
+    higher_percent = models.DecimalField(_("経過後の割合（年%）"), max_digits=4, decimal_places=1)
+    source = models.TextField(_("根拠（告示・条文）"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("登録者"),
+    )
+    created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("延滞金の割合")
+        verbose_name_plural = _("延滞金の割合")
+        ordering = ["year"]
+        constraints = [
+            models.CheckConstraint(
+                name="late_charge_rate_positive",
+                condition=models.Q(lower_percent__gt=0)
+                & models.Q(higher_percent__gte=models.F("lower_percent"))
+                & models.Q(higher_percent__lte=Decimal("14.6")),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.lower_percent}% / {self.higher_percent}%"
