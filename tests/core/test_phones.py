@@ -173,3 +173,11 @@ def test_phone_like_text_never_raises_and_digits_agree_with_search(text):
     found = phone_search_digits(text)
     if found is not None and info.is_valid:
         assert found == info.digits
+
+
+@given(st.from_regex(r"0[789]0[1-9][0-9]{7}", fullmatch=True))
+def test_mobile_fast_path_agrees_with_phonenumbers(digits):
+    from saikoku.core.phones import _normalise, _parse_slowly
+
+    text = _normalise(digits)
+    assert parse_phone(digits) == _parse_slowly(digits, text, digits)
