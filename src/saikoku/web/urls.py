@@ -1,7 +1,20 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from saikoku.web import audit_views, views
+
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("session/keepalive/", views.session_keepalive, name="session_keepalive"),
+    path("search/", views.search, name="search"),
+    path("payers/<int:resident_id>/", views.payer_page, name="payer"),
+    path(
+        "payers/<int:resident_id>/accounts/<int:account_id>/reveal/",
+        views.account_reveal,
+        name="account_reveal",
+    ),
+    path("audit/", audit_views.audit_log, name="audit_log"),
 ]

@@ -1,0 +1,101 @@
+"""The console's pages. Views are thin: decorators for login, method and role; fetch
+through the permission-checked fetchers; render."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from saikoku.arrears.selectors import account_for_user, payer_overview
+from saikoku.core.audit import audit_record, client_address
+from saikoku.core.permissions import (
+    PAYER_ROLES,
+    can_see_caution_note,
+    payer_for_user,
+    role_required,
+)
+from saikoku.people.selectors import search_payers
+
+# Who may see a full account number: everyone who works with payers; ward staff only
+# for their department's levies, which account_for_user enforces.
+REVEAL_ROLES = PAYER_ROLES
+
+
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    """For monitoring: no login, no data, no database."""
+    return HttpResponse("OK", content_type="text/plain; charset=utf-8")
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect(settings.LOGIN_URL)
+    role = getattr(request.user, "role", "")
+    if role == "auditor":
+        return redirect("audit_log")
+    if role in PAYER_ROLES:
+        return redirect("search")
+    return render(request, "web/no_role.html", status=403)
+
+
+@require_POST
+def session_keepalive(request: HttpRequest) -> HttpResponse:
+    """Answers the timeout warning's "continue" button; the session middleware renews
+    the session on every request (SESSION_SAVE_EVERY_REQUEST)."""
+    if not request.user.is_authenticated:
+        return HttpResponse(status=401)
+    return HttpResponse(status=204)
+
+
+@require_GET
+@role_required(*PAYER_ROLES)
+def search(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "")[:200]
+    result = search_payers(
+        request.user,
+        query,
+        page=request.GET.get("page", 1),
+        client_addr=client_address(request),
+    )
+    return render(request, "web/search.html", {"result": result, "query": query, "nav": "search"})
+
+
+@require_GET
+@role_required(*PAYER_ROLES)
+def payer_page(request: HttpRequest, resident_id: int) -> HttpResponse:
+    resident = payer_for_user(request.user, resident_id, purpose="payer_page", request=request)
+    overview = payer_overview(request.user, resident)
+    return render(
+        request,
+        "web/payer.html",
+        {
+            "o": overview,
+            "resident": resident,
+            "show_caution_note": can_see_caution_note(request.user),
+        },
+    )
+
+
+@require_POST
+@role_required(*REVEAL_ROLES)
+def account_reveal(request: HttpRequest, resident_id: int, account_id: int) -> HttpResponse:
+    """Shows one full account number, audited (the page shows it masked)."""
+    resident = payer_for_user(request.user, resident_id, purpose="account_reveal", request=request)
+    account = account_for_user(request.user, resident, account_id)
+    if account is None:
+        raise Http404
+    audit_record(
+        actor=request.user,
+        action="account_reveal",
+        object_type="account",
+        object_id=str(account.pk),
+        client_addr=client_address(request),
+        detail={"resident_no": resident.resident_no, "levy": account.levy},
+    )
+    context = {"account": account, "resident": resident, "revealed": True}
+    if request.htmx:
+        return render(request, "web/_account_no.html", context)
+    return render(request, "web/account_revealed.html", context)

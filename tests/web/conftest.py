@@ -1,0 +1,37 @@
+"""Console test data: the tiny package of console_package.py, loaded through the real
+import (never written to tables directly), and a logged-in client per persona."""
+
+from __future__ import annotations
+
+import pytest
+from console_package import build_console_package
+from django.test import Client
+
+from saikoku.interchange.services import package_import
+from saikoku.people.models import Resident
+
+
+@pytest.fixture(scope="session")
+def console_package_path(tmp_path_factory):
+    return build_console_package(tmp_path_factory.mktemp("packages") / "console.zip")
+
+
+@pytest.fixture
+def payers(db, console_package_path) -> dict[str, int]:
+    """Imports the package; maps resident_no -> Resident id."""
+    result = package_import(path=console_package_path, password=None, handler="test")
+    assert result.status == "imported", result.problems
+    return dict(Resident.objects.values_list("resident_no", "id"))
+
+
+@pytest.fixture
+def client_for():
+    """client_for(user) -> a test client logged in as that user (None: anonymous)."""
+
+    def make(user) -> Client:
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return make
