@@ -1,0 +1,73 @@
+"""Browser tests: Debian's /usr/bin/chromium driven by Playwright against live_server.
+
+They fail (never skip) when the browser is missing: CI installs it (.ci/run).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; Django refuses database
+# access from a thread with a running loop unless told it is safe (it is: the loop
+# only talks to the browser).
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def _console_package_module():
+    # The same tiny package as the console's view tests (tests/web/console_package.py).
+    path = Path(__file__).resolve().parent.parent / "web" / "console_package.py"
+    spec = importlib.util.spec_from_file_location("console_package_e2e", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def console_package():
+    return _console_package_module()
+
+
+@pytest.fixture
+def imported_payers(transactional_db, console_package, tmp_path) -> dict[str, int]:
+    from saikoku.interchange.services import package_import
+    from saikoku.people.models import Resident
+
+    path = console_package.build_console_package(tmp_path / "console.zip")
+    result = package_import(path=path, password=None, handler="e2e")
+    assert result.status == "imported", result.problems
+    return dict(Resident.objects.values_list("resident_no", "id"))
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    yield page
+    context.close()
