@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "saikoku.interchange",
     "saikoku.privacy",
     "saikoku.web",
+    "saikoku.demo",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,99 @@
+"""`saikoku demo`: the one-command demo start (README.md).
+
+First run: migrate, generate the ward-sized synthetic package, import it through the
+production import, create the demo users, serve. Later runs find the data and go
+straight to the users and the server.
+"""
+
+from __future__ import annotations
+
+import time
+import unicodedata
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
+
+from saikoku.core.models import Department, Role
+from saikoku.demo.services import (
+    demo_data_load,
+    demo_data_present,
+    demo_package_path,
+    demo_users_ensure,
+)
+
+
+def _pad(text: str, width: int) -> str:
+    """Pads to a terminal width: a full-width character takes two columns."""
+    used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(0, width - used)
+
+
+class Command(BaseCommand):
+    help = _("デモを起動します（初回はデータを生成して取り込みます）。")
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--scale", type=float, default=1.0, help=_("1.0 = 新宿区の規模"))
+        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument("--addr", default="127.0.0.1:8000", help=_("待ち受けるアドレス"))
+        parser.add_argument(
+            "--no-serve", action="store_true", help=_("準備だけしてサーバーは起動しない")
+        )
+
+    def handle(self, *args, **options) -> None:
+        if options["scale"] <= 0:
+            raise CommandError(_("--scale は正の数で指定してください。"))
+        call_command("migrate", interactive=False, verbosity=0)
+        if demo_data_present():
+            self.stdout.write(_("データは取込済みです。生成と取込を省略します。"))
+        else:
+            self._load(scale=options["scale"], seed=options["seed"])
+        logins = demo_users_ensure()
+        addr = options["addr"]
+        host, _sep, port = addr.rpartition(":")
+        self.stdout.write("")
+        self.stdout.write(
+            _("URL: http://%(host)s:%(port)s/") % {"host": host or "127.0.0.1", "port": port}
+        )
+        self.stdout.write(_("デモ用ログイン（初回作成時のパスワード）:"))
+        self.stdout.write(f"  {_pad(_('ユーザー名'), 12)} {_pad(_('パスワード'), 26)} {_('役割')}")
+        for login in logins:
+            role = str(Role(login.role).label)
+            if login.department:
+                role += f"（{Department(login.department).label}）"
+            self.stdout.write(f"  {_pad(login.username, 12)} {_pad(login.password, 26)} {role}")
+        if options["no_serve"]:
+            return
+        self.stdout.write("")
+        # --insecure: the development server serves the static files although DEBUG
+        # is off (the demo runs with production settings).
+        call_command("runserver", addr, "--noreload", "--insecure")
+
+    def _load(self, *, scale: float, seed: int) -> None:
+        path = demo_package_path(seed)
+        self.stdout.write(
+            _("デモデータを生成して取り込んでいます（初回のみ）: %(path)s") % {"path": path}
+        )
+        started = time.monotonic()
+        summary, result = demo_data_load(scale=scale, seed=seed)
+        if result.status == "rejected":
+            for problem in result.errors[:20]:
+                self.stderr.write(
+                    f"{problem.file}:{problem.line or ''} {problem.column} {problem.message_ja}"
+                )
+            raise CommandError(
+                _("デモパッケージの取込が拒否されました。報告: %(report)s")
+                % {"report": path.with_suffix(".report.csv")}
+            )
+        message = _(
+            "取り込みました: %(id)s（住民 %(persons)s 人、%(seconds).0f 秒、警告 %(warnings)s 件）"
+        )
+        self.stdout.write(
+            message
+            % {
+                "id": result.package_id,
+                "persons": f"{summary.rows['persons.csv']:,}",
+                "seconds": time.monotonic() - started,
+                "warnings": f"{len(result.warnings):,}",
+            }
+        )
