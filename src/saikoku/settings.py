@@ -77,6 +77,8 @@ SECRET_KEY = env_str("SAIKOKU_SECRET_KEY") or _local_secret("secret_key")
 AUDIT_HMAC_KEY = env_str("SAIKOKU_AUDIT_KEY") or _local_secret("audit_key")
 ALLOWED_HOSTS = env_list("SAIKOKU_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("SAIKOKU_CSRF_TRUSTED_ORIGINS", [])
+# Reverse proxies whose X-Forwarded-For the audit trail believes (core/audit.py).
+SAIKOKU_TRUSTED_PROXIES = env_list("SAIKOKU_TRUSTED_PROXIES", [])
 
 DATABASES = {
     "default": dj_database_url.parse(
