@@ -20,7 +20,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from saikoku.arrears.models import Account, Assessment, Bill, Measure, Payment, Plan, WardHistory
-from saikoku.interchange.upsert import delete_pairs, fetch, upsert
+from saikoku.interchange.upsert import (
+    datetime_value,
+    delete_pairs,
+    fetch,
+    json_text,
+    lock_imports,
+    upsert,
+)
 from saikoku.interchange.validation import Parsed
 from saikoku.people.models import Household, Phone, Resident
 
@@ -70,6 +77,7 @@ def _counts(rows: int, existing: int) -> dict[str, int]:
 
 def load_package(parsed: Parsed) -> Counts:
     """Writes the package; returns {file: {rows, created, updated}}."""
+    lock_imports()
     counts: Counts = {}
     if parsed.persons:
         counts["persons.csv"] = _load_persons(parsed.persons)
@@ -80,41 +88,38 @@ def load_package(parsed: Parsed) -> Counts:
     if parsed.payments:
         counts["payments.csv"] = _load_payments(parsed.payments)
     if parsed.plans:
-        counts["plans.csv"] = _load_simple(
-            Plan,
-            "plan_id",
-            parsed.plans,
-            [
-                "plan_id",
-                "payer_id",
-                "agreed_on",
-                "status",
-                "monthly_amount",
-                "next_due_on",
-                "note",
-                "extra",
-            ],
-        )
+        counts["plans.csv"] = _load_by_id(Plan, "plan_id", parsed.plans, _PLAN_COLUMNS)
     if parsed.measures:
-        counts["measures.csv"] = _load_simple(
-            Measure,
-            "measure_id",
-            parsed.measures,
-            ["measure_id", "payer_id", "kind", "start_on", "end_on", "note", "extra"],
+        counts["measures.csv"] = _load_by_id(
+            Measure, "measure_id", parsed.measures, _MEASURE_COLUMNS
         )
     if parsed.history:
-        history = [(r[0], r[1], r[2][0], r[2][1], r[3], r[4], r[5]) for r in parsed.history]
-        counts["history.csv"] = _load_simple(
-            WardHistory,
-            "record_id",
-            history,
-            ["record_id", "payer_id", "at", "has_time", "channel", "summary", "extra"],
-        )
+        history = [
+            (r[0], r[1], datetime_value(r[2][0]), r[2][1], r[3], r[4], r[5]) for r in parsed.history
+        ]
+        counts["history.csv"] = _load_by_id(WardHistory, "record_id", history, _HISTORY_COLUMNS)
     if parsed.accounts:
         counts["accounts.csv"] = _load_accounts(parsed.accounts)
     for name in parsed.rows:
         counts.setdefault(name, _counts(0, 0))
     return counts
+
+
+def _write(
+    model: Any,
+    columns: list[str],
+    new: list[Any],
+    old: list[Any],
+    *,
+    unique: list[str],
+    update: list[str],
+) -> None:
+    """New rows by plain INSERT/COPY (the import lock is held and they were looked for),
+    rows already there by upsert."""
+    if new:
+        upsert(model, columns, new, unique=unique, update=update, fresh=True)
+    if old:
+        upsert(model, columns, old, unique=unique, update=update)
 
 
 _RESIDENT_COLUMNS = [
@@ -177,64 +182,65 @@ _P = {
         ]
     )
 }
+_PHONE_COLUMNS = ["resident_id", "position", "raw", "e164", "digits", "kind", "is_valid", "source"]
 
 
 def _load_persons(persons: list[tuple]) -> dict[str, int]:
     household_nos = {p[1] for p in persons}
-    upsert(Household, ["household_no"], ((h,) for h in household_nos), unique=["household_no"])
-    households = dict(
-        _keyed(f"SELECT household_no, id FROM {_table(Household)}", "household_no", household_nos)
-    )
-    before = _resident_ids(p[0] for p in persons)
-    picks = [_P[c] if c != "household_id" else -1 for c in _RESIDENT_COLUMNS]
-
-    def rows() -> Iterable[list[Any]]:
-        for person in persons:
-            values = [person[i] for i in picks]
-            values[1] = households[person[1]]
-            yield values
-
+    sql = f"SELECT household_no, id FROM {_table(Household)}"
+    known_households = {r[0] for r in _keyed(sql, "household_no", household_nos)}
     upsert(
-        Resident, _RESIDENT_COLUMNS, rows(), unique=["resident_no"], update=_RESIDENT_COLUMNS[1:]
+        Household,
+        ["household_no"],
+        [(h,) for h in household_nos - known_households],
+        unique=["household_no"],
+        fresh=True,
+    )
+    households = dict(_keyed(sql, "household_no", household_nos))
+    before = _resident_ids(p[0] for p in persons)
+    picks = [_P.get(c, -1) for c in _RESIDENT_COLUMNS]
+    extra_at = _RESIDENT_COLUMNS.index("extra")
+    new, old = [], []
+    for person in persons:
+        values = [person[i] for i in picks]
+        values[1] = households[person[1]]
+        values[extra_at] = json_text(values[extra_at])
+        (old if person[0] in before else new).append(values)
+    _write(
+        Resident, _RESIDENT_COLUMNS, new, old, unique=["resident_no"], update=_RESIDENT_COLUMNS[1:]
     )
     ids = _resident_ids(p[0] for p in persons)
 
     # Phone slots 1-3 are the ward's: each is replaced by the row's value, and a slot
     # the row leaves empty is emptied. Numbers the center collected (no slot) stay.
-    phones = []
-    emptied = []
+    new_phones, old_phones, emptied = [], [], []
     for person in persons:
         resident_id = ids[person[0]]
+        existed = person[0] in before
         filled = set()
         for position, info in person[_P["phones"]]:
             filled.add(position)
-            phones.append(
-                (
-                    resident_id,
-                    position,
-                    info.raw,
-                    info.e164,
-                    info.digits,
-                    info.kind,
-                    info.is_valid,
-                    "ward",
-                )
+            row = (
+                resident_id,
+                position,
+                info.raw,
+                info.e164,
+                info.digits,
+                info.kind,
+                info.is_valid,
+                "ward",
             )
-        if person[0] in before:
+            (old_phones if existed else new_phones).append(row)
+        if existed:
             emptied.extend((resident_id, p) for p in (1, 2, 3) if p not in filled)
     delete_pairs(Phone, "resident_id", "position", emptied)
-    phone_columns = [
-        "resident_id",
-        "position",
-        "raw",
-        "e164",
-        "digits",
-        "kind",
-        "is_valid",
-        "source",
-    ]
-    upsert(
-        Phone, phone_columns, phones, unique=["resident_id", "position"], update=phone_columns[2:]
+    _write(
+        Phone,
+        _PHONE_COLUMNS,
+        new_phones,
+        old_phones,
+        unique=["resident_id", "position"],
+        update=_PHONE_COLUMNS[2:],
     )
     return _counts(len(persons), len(before))
 
@@ -255,13 +261,16 @@ _ASSESSMENT_COLUMNS = [
 
 def _load_assessments(assessments: list[tuple]) -> dict[str, int]:
     payers = _resident_ids(a[3] for a in assessments)
-    notices = {(a[0], a[1], a[2]) for a in assessments}
-    before = _assessment_ids(notices)
-    rows = ((a[0], a[1], a[2], payers[a[3]], *a[4:]) for a in assessments)
-    upsert(
+    before = _assessment_ids({(a[0], a[1], a[2]) for a in assessments})
+    new, old = [], []
+    for a in assessments:
+        row = (a[0], a[1], a[2], payers[a[3]], *a[4:9], json_text(a[9]))
+        (old if (a[0], a[1], a[2]) in before else new).append(row)
+    _write(
         Assessment,
         _ASSESSMENT_COLUMNS,
-        rows,
+        new,
+        old,
         unique=["levy", "fiscal_year", "notice_no"],
         update=_ASSESSMENT_COLUMNS[3:],
     )
@@ -304,20 +313,21 @@ def _bill_ids(assessment_ids: set[int]) -> dict[tuple[int, int], int]:
 
 def _load_bills(bills: list[tuple]) -> dict[str, int]:
     notices = _assessment_ids({(b[0], b[1], b[2]) for b in bills})
-    assessment_ids = {notices[(b[0], b[1], b[2])][0] for b in bills}
-    existing_bills = _bill_ids(assessment_ids)
-
-    existing = 0
-    rows = []
+    before = _bill_ids({notices[(b[0], b[1], b[2])][0] for b in bills})
+    new, old = [], []
     for b in bills:
         assessment_id, payer_id = notices[(b[0], b[1], b[2])]
-        if (assessment_id, b[3]) in existing_bills:
-            existing += 1
-        rows.append((assessment_id, payer_id, b[0], b[1], *b[3:]))
+        row = (assessment_id, payer_id, b[0], b[1], *b[3:9], json_text(b[9]))
+        (old if (assessment_id, b[3]) in before else new).append(row)
     # The ward's row is authoritative (spec §3): amounts, payments and dates replace
     # whatever an earlier package said.
-    upsert(Bill, _BILL_COLUMNS, rows, unique=["assessment_id", "period"], update=_BILL_COLUMNS[5:])
-    return _counts(len(bills), existing)
+    _write(
+        Bill, _BILL_COLUMNS, new, old, unique=["assessment_id", "period"], update=_BILL_COLUMNS[5:]
+    )
+    return _counts(len(bills), len(old))
+
+
+_PAYMENT_COLUMNS = ["payment_id", "bill_id", "amount", "paid_on", "recorded_on", "method", "extra"]
 
 
 def _load_payments(payments: list[tuple]) -> dict[str, int]:
@@ -326,18 +336,13 @@ def _load_payments(payments: list[tuple]) -> dict[str, int]:
     sql = f"SELECT payment_id FROM {_table(Payment)}"
     known = {r[0] for r in _keyed(sql, "payment_id", {p[0] for p in payments})}
     rows = [
-        (p[0], bill_ids[(notices[(p[1], p[2], p[3])][0], p[4])], *p[5:])
+        (p[0], bill_ids[(notices[(p[1], p[2], p[3])][0], p[4])], *p[5:8], p[8], json_text(p[9]))
         for p in payments
         if p[0] not in known
     ]
     # A payment_id the center already has changes nothing (spec §3): re-sending a
     # payment must never count it twice.
-    upsert(
-        Payment,
-        ["payment_id", "bill_id", "amount", "paid_on", "recorded_on", "method", "extra"],
-        rows,
-        unique=["payment_id"],
-    )
+    upsert(Payment, _PAYMENT_COLUMNS, rows, unique=["payment_id"], fresh=True)
     return {
         "rows": len(payments),
         "created": len(rows),
@@ -346,17 +351,31 @@ def _load_payments(payments: list[tuple]) -> dict[str, int]:
     }
 
 
-def _load_simple(
-    model: Any, id_field: str, rows: list[tuple], columns: list[str]
-) -> dict[str, int]:
+_PLAN_COLUMNS = [
+    "plan_id",
+    "payer_id",
+    "agreed_on",
+    "status",
+    "monthly_amount",
+    "next_due_on",
+    "note",
+    "extra",
+]
+_MEASURE_COLUMNS = ["measure_id", "payer_id", "kind", "start_on", "end_on", "note", "extra"]
+_HISTORY_COLUMNS = ["record_id", "payer_id", "at", "has_time", "channel", "summary", "extra"]
+
+
+def _load_by_id(model: Any, id_field: str, rows: list[tuple], columns: list[str]) -> dict[str, int]:
     """plans, measures, history: their own id, then the payer's resident_no."""
     payers = _resident_ids(r[1] for r in rows)
     sql = f"SELECT {id_field} FROM {_table(model)}"
-    ids = {r[0] for r in rows}
-    existing = len({x[0] for x in _keyed(sql, id_field, ids)} & ids)
-    values = ((r[0], payers[r[1]], *r[2:]) for r in rows)
-    upsert(model, columns, values, unique=[id_field], update=columns[1:])
-    return _counts(len(rows), existing)
+    before = {x[0] for x in _keyed(sql, id_field, {r[0] for r in rows})}
+    new, old = [], []
+    for r in rows:
+        row = (r[0], payers[r[1]], *r[2:-1], json_text(r[-1]))
+        (old if r[0] in before else new).append(row)
+    _write(model, columns, new, old, unique=[id_field], update=columns[1:])
+    return _counts(len(rows), len(old))
 
 
 _ACCOUNT_COLUMNS = [
@@ -375,18 +394,21 @@ _ACCOUNT_COLUMNS = [
 
 def _load_accounts(accounts: list[tuple]) -> dict[str, int]:
     payers = _resident_ids(a[0] for a in accounts)
-    rows = [(payers[a[0]], *a[1:]) for a in accounts]
-    keys = {(r[0], r[1], r[2], r[3], r[5]) for r in rows}
     sql = f"SELECT payer_id, levy, bank_code, branch_code, account_no FROM {_table(Account)}"
-    existing = len({tuple(r) for r in _keyed(sql, "payer_id", {k[0] for k in keys})} & keys)
-    upsert(
+    before = {tuple(r) for r in _keyed(sql, "payer_id", set(payers.values()))}
+    new, old = [], []
+    for a in accounts:
+        row = (payers[a[0]], *a[1:9], json_text(a[9]))
+        (old if (row[0], row[1], row[2], row[3], row[5]) in before else new).append(row)
+    _write(
         Account,
         _ACCOUNT_COLUMNS,
-        rows,
+        new,
+        old,
         unique=["payer_id", "levy", "bank_code", "branch_code", "account_no"],
         update=["account_type", "holder_kana", "start_on", "end_on", "extra"],
     )
-    return _counts(len(accounts), existing)
+    return _counts(len(accounts), len(old))
 
 
 __all__ = ["load_package"]

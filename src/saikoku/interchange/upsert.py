@@ -27,42 +27,21 @@ from typing import Any
 from django.db import connection, models
 
 BATCH_ROWS = 5000
+_IMPORT_LOCK = 0x5A1C0C01  # any constant key shared by every import
 _EMPTY_JSON = "{}"
 
 
-def _json(value: Any) -> str:
+def json_text(value: Any) -> str:
+    """A JSON column's value as the drivers take it (text)."""
     return json.dumps(value, ensure_ascii=False) if value else _EMPTY_JSON
 
 
-def _sqlite_datetime(value: datetime | None) -> str | None:
-    # What Django's DateTimeField stores on SQLite with USE_TZ: naive UTC text.
-    if value is None:
-        return None
+def datetime_value(value: datetime | None) -> Any:
+    """A DateTimeField's value: aware for PostgreSQL, naive UTC text on SQLite (what
+    Django itself stores there with USE_TZ)."""
+    if value is None or connection.vendor != "sqlite":
+        return value
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
-
-
-def _adapters(model: type[models.Model], columns: Sequence[str]) -> list[tuple[int, Any]]:
-    """(index, function) for the columns whose Python value the driver cannot take."""
-    adapters = []
-    sqlite = connection.vendor == "sqlite"
-    for index, name in enumerate(columns):
-        field = model._meta.get_field(name)
-        if isinstance(field, models.JSONField):
-            adapters.append((index, _json))
-        elif sqlite and isinstance(field, models.DateTimeField):
-            adapters.append((index, _sqlite_datetime))
-    return adapters
-
-
-def _adapt(rows: Iterable[Sequence[Any]], adapters: list[tuple[int, Any]]) -> Iterable[Any]:
-    if not adapters:
-        yield from rows
-        return
-    for row in rows:
-        values = list(row)
-        for index, adapt in adapters:
-            values[index] = adapt(values[index])
-        yield values
 
 
 def upsert(
@@ -72,9 +51,14 @@ def upsert(
     *,
     unique: Sequence[str],
     update: Sequence[str] = (),
+    fresh: bool = False,
 ) -> None:
-    """Inserts rows (tuples in `columns` order, attnames); a row whose `unique` values
-    exist updates the `update` columns instead (or is left alone when update is empty).
+    """Inserts rows (sequences in `columns` order, attnames, values prepared with
+    json_text / datetime_value); a row whose `unique` values exist updates the `update`
+    columns instead (or is left alone when update is empty).
+
+    fresh: the caller knows none of the rows exists (it holds the import lock and
+    looked): a plain INSERT, or on PostgreSQL a COPY straight into the table.
     """
     quote = connection.ops.quote_name
     meta = model._meta
@@ -89,15 +73,20 @@ def upsert(
         action = f"DO UPDATE SET {sets}"
     else:
         action = "DO NOTHING"
-    adapted = _adapt(rows, _adapters(model, columns))
     table = quote(meta.db_table)
     if connection.vendor == "postgresql":
-        _upsert_postgresql(table, column_list, adapted, conflict, action)
+        if fresh:
+            with connection.cursor() as cursor:
+                _copy(cursor.cursor, table, column_list, rows)
+        else:
+            _upsert_postgresql(table, column_list, rows, conflict, action)
         return
     marks = ", ".join(["%s"] * len(columns))
-    sql = f"INSERT INTO {table} ({column_list}) VALUES ({marks}) ON CONFLICT ({conflict}) {action}"
+    sql = f"INSERT INTO {table} ({column_list}) VALUES ({marks})"
+    if not fresh:
+        sql += f" ON CONFLICT ({conflict}) {action}"
     with connection.cursor() as cursor:
-        iterator = iter(adapted)
+        iterator = iter(rows)
         while batch := list(islice(iterator, BATCH_ROWS)):
             cursor.executemany(sql, batch)
 
@@ -112,14 +101,27 @@ def _upsert_postgresql(
         raw.execute(
             f"CREATE TEMPORARY TABLE {staging} AS SELECT {column_list} FROM {table} WITH NO DATA"
         )
-        with raw.copy(f"COPY {staging} ({column_list}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+        _copy(raw, staging, column_list, rows)
         raw.execute(
             f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM {staging} "
             f"ON CONFLICT ({conflict}) {action}"
         )
         raw.execute(f"DROP TABLE {staging}")
+
+
+def _copy(raw: Any, table: str, column_list: str, rows: Iterable[Sequence[Any]]) -> None:
+    with raw.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def lock_imports() -> None:
+    """Serialises imports (PostgreSQL; SQLite's IMMEDIATE transactions already do): the
+    loader decides insert-or-update from what it reads, so two imports must not
+    interleave. Held until the transaction ends."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_IMPORT_LOCK])
 
 
 def fetch(sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
@@ -149,4 +151,4 @@ def delete_pairs(
             cursor.executemany(f"DELETE FROM {table} WHERE {a} = %s AND {b} = %s", pairs)
 
 
-__all__ = ["delete_pairs", "fetch", "upsert"]
+__all__ = ["datetime_value", "delete_pairs", "fetch", "json_text", "lock_imports", "upsert"]

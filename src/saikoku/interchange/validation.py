@@ -26,9 +26,11 @@ from saikoku.interchange.rows import (
     PLANS,
     FieldError,
     FileSpec,
+    SegmentMemo,
 )
 from saikoku.people.models import Resident
 
+_MISSING = object()
 EMPTY: dict[str, str] = {}  # shared "no extra columns"; never mutated
 
 Row = tuple[Any, ...]
@@ -118,7 +120,10 @@ def _rows(
         unknown = [(i, c) for i, c in enumerate(names) if c not in spec.names]
         for _index, column in unknown:
             log.warning("unknown_column", file=name, line=1, column=column)
-        plan = [(names.index(c.name) if c.name in seen else -1, c) for c in spec.columns]
+        plan = [
+            (names.index(c.name) if c.name in seen else -1, c, c.convert, c.memo, c.max_length)
+            for c in spec.columns
+        ]
         width = len(names)
         for record in records:
             count += 1
@@ -132,8 +137,14 @@ def _rows(
                 continue
             values: list[Any] = []
             ok = True
-            for index, column in plan:
+            for index, column, convert, memo, limit in plan:
                 raw = fields[index].strip() if index >= 0 else ""
+                if memo is not None:
+                    # Most cells repeat a value already converted (dates, amounts).
+                    value = memo.get(raw, _MISSING)
+                    if value is not _MISSING:
+                        values.append(value)
+                        continue
                 if not raw:
                     if column.required:
                         log.error("required", file=name, line=line, column=column.name)
@@ -152,7 +163,6 @@ def _rows(
                     ok = False
                     values.append(None)
                     continue
-                limit = column.max_length
                 if limit is not None and len(raw) > limit:
                     log.error(
                         "too_long",
@@ -166,7 +176,7 @@ def _rows(
                     values.append(None)
                     continue
                 try:
-                    values.append(column.convert(raw))
+                    values.append(convert(raw))
                 except FieldError as exc:
                     log.error(exc.code, file=name, line=line, column=column.name, **exc.values)
                     ok = False
@@ -272,6 +282,8 @@ def _unknown(
 def _persons(rows: Iterator, parsed: Parsed, known: Known, log: ProblemLog) -> None:
     name = PERSONS.name
     phone = PhoneParser()
+    name_keys = SegmentMemo(name_key, keep_spaces=False)
+    kana_keys = SegmentMemo(kana_key, keep_spaces=False)
     first_phone = PERSONS.index("phone_1")
     seen = known.residents
     out = parsed.persons
@@ -297,8 +309,8 @@ def _persons(rows: Iterator, parsed: Parsed, known: Known, log: ProblemLog) -> N
                         "invalid_phone", file=name, line=line, column=f"phone_{position}", value=raw
                     )
                 phones.append((position, info))
-        values.append(name_key(values[4]))
-        values.append(kana_key(values[5]))
+        values.append(name_keys(values[4]))
+        values.append(kana_keys(values[5]))
         values.append(extra)
         values.append(phones)
         out.append(tuple(values))
