@@ -88,9 +88,16 @@ def write_zip(
     members: Mapping[str, bytes],
     *,
     password: str | None = None,
+    stamp: datetime | None = None,
 ) -> str:
     """Writes the members into a ZIP (AES-256, WinZip AE-2, when a password is given)
-    and returns the SHA-256 of the ZIP file."""
+    and returns the SHA-256 of the ZIP file.
+
+    Every entry carries `stamp` (default 1980-01-01, the ZIP epoch) rather than the
+    clock, so the same content always gives the same bytes and the same SHA-256 in the
+    custody ledger. (AES adds a random salt: encrypted packages never repeat.)
+    """
+    date_time = stamp.timetuple()[:6] if stamp else (1980, 1, 1, 0, 0, 0)
     path.parent.mkdir(parents=True, exist_ok=True)
     if password:
         with pyzipper.AESZipFile(
@@ -99,12 +106,19 @@ def write_zip(
             archive.setpassword(password.encode("utf-8"))
             archive.setencryption(pyzipper.WZ_AES, nbits=256)
             for name, data in members.items():
-                archive.writestr(name, data)
+                archive.writestr(_entry(name, date_time, pyzipper.ZipInfo), data)
     else:
         with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for name, data in members.items():
-                archive.writestr(name, data)
+                archive.writestr(_entry(name, date_time, zipfile.ZipInfo), data)
     return file_sha256(path)
+
+
+def _entry(name: str, date_time: tuple[int, ...], info_class: type) -> zipfile.ZipInfo:
+    info = info_class(name, date_time=date_time)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o600 << 16
+    return info
 
 
 def write_package(
@@ -117,7 +131,8 @@ def write_package(
     """Writes manifest.json and the files; returns the package's SHA-256."""
     members = {"manifest.json": json.dumps(manifest, ensure_ascii=False, indent=2).encode()}
     members.update({name: data for name, (data, _rows) in files.items()})
-    return write_zip(path, members, password=password)
+    stamp = datetime.fromisoformat(manifest["extracted_at"]) if "extracted_at" in manifest else None
+    return write_zip(path, members, password=password, stamp=stamp)
 
 
 def file_sha256(path: Path) -> str:
