@@ -134,16 +134,16 @@ def _match(classified: Classified, levies: tuple[str, ...]) -> Q:
         # Only notices of the user's own levies: a tax clerk must not learn through
         # the search box that someone has an NHI notice.
         return Q(
-            Exists(
-                Assessment.objects.filter(
-                    payer=OuterRef("pk"), notice_no__in=value, levy__in=levies
-                )
+            pk__in=Assessment.objects.filter(notice_no__in=value, levy__in=levies).values(
+                "payer_id"
             )
         )
     if kind == SearchKind.BIRTH_DATE:
         return Q(birth_date=value)
     if kind == SearchKind.PHONE:
-        return Q(Exists(Phone.objects.filter(resident=OuterRef("pk"), digits=value)))
+        # IN (subquery) rather than EXISTS: the planner starts from the phone index
+        # instead of testing every resident.
+        return Q(pk__in=Phone.objects.filter(digits=value).values("resident_id"))
     if kind == SearchKind.KANA:
         return Q(kana_key__contains=value)
     return Q(name_key__contains=value) | Q(kana_key__contains=value)
