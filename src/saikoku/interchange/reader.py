@@ -115,7 +115,7 @@ class PackageReader:
             raise PackageRejected([make_problem("not_a_zip")])
         try:
             self.archive = pyzipper.AESZipFile(self.path)
-        except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        except (zipfile.BadZipFile, pyzipper.BadZipFile, OSError, ValueError) as exc:
             raise PackageRejected([make_problem("corrupt_zip", value=type(exc).__name__)]) from None
         if password:
             self.archive.setpassword(password.encode("utf-8"))
@@ -201,7 +201,7 @@ class PackageReader:
         except RuntimeError:
             # pyzipper: "password required" / "Bad password"; its text is not passed on.
             raise EntryProblem(make_problem("wrong_password")) from None
-        except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+        except (zipfile.BadZipFile, pyzipper.BadZipFile, EOFError, OSError, ValueError) as exc:
             if "HMAC" in str(exc) or "password" in str(exc).lower():
                 raise EntryProblem(make_problem("wrong_password")) from None
             raise EntryProblem(
