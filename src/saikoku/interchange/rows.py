@@ -66,6 +66,9 @@ def memoised(convert: Converter) -> Converter:
     return cached
 
 
+_VOICE_MARKS = "\uff9e\uff9f\u309b\u309c"
+
+
 class SegmentMemo:
     """Applies a text function segment by segment, remembering each segment's result.
 
@@ -92,12 +95,17 @@ class SegmentMemo:
         return value
 
     def __call__(self, text: str) -> str:
+        words = text.split()
+        if any(unicodedata.combining(w[0]) or w[0] in _VOICE_MARKS for w in words):
+            # A voiced mark after a space joins the kana before the space once the
+            # spaces are dropped: only the whole text gives the right answer.
+            return self.function(text)
         if self.keep_spaces:
             parts = self._SPACES.split(text)
             return "".join(
                 part if index % 2 else self._one(part) for index, part in enumerate(parts)
             )
-        return "".join(self._one(word) for word in text.split())
+        return "".join(self._one(word) for word in words)
 
 
 def text(value: str) -> str:

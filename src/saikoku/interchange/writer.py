@@ -106,7 +106,8 @@ def write_zip(
             archive.setpassword(password.encode("utf-8"))
             archive.setencryption(pyzipper.WZ_AES, nbits=256)
             for name, data in members.items():
-                archive.writestr(_entry(name, date_time, pyzipper.ZipInfo), data)
+                # AESZipFile only accepts its own AESZipInfo (it carries the AES header).
+                archive.writestr(_entry(name, date_time, archive.zipinfo_cls), data)
     else:
         with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for name, data in members.items():
