@@ -116,6 +116,29 @@ def test_days_overdue_and_totals_as_of_today(operator, payers):
     assert [r.days_overdue for r in before.groups[0].rows] == [0, 0, 0]
 
 
+def test_time_bar_counts_from_the_demand_and_payments_and_warns_when_near(operator, payers):
+    takahashi = Resident.objects.get(resident_no=TAKAHASHI)
+    rows = payer_overview(operator, takahashi, today=datetime.date(2025, 11, 1)).groups[0].rows
+    assert rows[0].time_bar_on is None  # paid: nothing can lapse
+    # Demand sent 2025-09-19: the 5 years run anew from 2025-09-30 (地方税法18条の2).
+    assert rows[1].time_bar_on == datetime.date(2030, 9, 29)
+    # A part payment before the due date renews nothing beyond the due date itself.
+    assert rows[2].time_bar_on == datetime.date(2030, 10, 31)
+    assert not any(r.time_bar_near for r in rows)
+    sato = Resident.objects.get(resident_no=SATO)
+    later = payer_overview(operator, sato, today=datetime.date(2027, 4, 1)).groups[0].rows
+    # NHI: 2 years (国民健康保険法110条), from 2025-08-31 after the demand of 2025-08-20.
+    assert later[0].time_bar_on == datetime.date(2027, 8, 30)
+    assert later[0].time_bar_near
+
+
+def test_near_time_bar_is_marked_with_a_word_not_only_colour(client_for, operator, payers):
+    with time_machine.travel(datetime.datetime(2027, 4, 1, 10, 0, tzinfo=TOKYO)):
+        html = page_of(client_for(operator), payers, SATO)
+    assert 'class="nowrap time-bar-near"' in html
+    assert "間近" in html and "令和9年8月30日 (2027)" in html
+
+
 def test_paid_periods_are_folded_away(client_for, operator, payers):
     html = page_of(client_for(operator), payers, TAKAHASHI)
     folded = html[html.index("<details") : html.index("</details>")]
@@ -198,6 +221,6 @@ def test_payer_page_runs_a_handful_of_queries(client_for, operator, payers, resi
         page_of(client, payers, resident_no)
     sql = [q["sql"] for q in queries.captured_queries if not _bookkeeping(q["sql"])]
     # session, user, payer (with household), audit append (read head, insert), bills,
-    # accounts, phones, household, plans, measures, history, session save: 13 whatever
-    # the number of bills.
-    assert len(sql) == 13, sql
+    # payments, accounts, phones, household, plans, measures, history, session save:
+    # 14 whatever the number of bills.
+    assert len(sql) == 14, sql

@@ -7,7 +7,7 @@ audit); this module only narrows what is shown to the user's levies.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Exists, F, OuterRef
@@ -19,14 +19,19 @@ from saikoku.arrears.models import (
     Bill,
     Levy,
     Measure,
+    Payment,
     Plan,
     PlanStatus,
     WardHistory,
 )
+from saikoku.arrears.time_bar import time_bar_date
 from saikoku.core.permissions import levies_visible_to
 from saikoku.people.models import Phone, Resident
 
 LEVY_ORDER: tuple[str, ...] = tuple(Levy.values)
+# A time bar this close is highlighted on the payer page: time enough to act (a demand
+# or an acknowledgement renews it, arrears/time_bar.py).
+TIME_BAR_WARNING = timedelta(days=182)
 # The ward history is shown newest first; older entries are rarely needed at the phone.
 HISTORY_LIMIT = 200
 
@@ -41,6 +46,8 @@ class BillRow:
     due_date: date
     days_overdue: int
     demand_sent_on: date | None
+    time_bar_on: date | None  # None once paid: nothing left to lapse
+    time_bar_near: bool
 
     @property
     def is_paid(self) -> bool:
@@ -163,12 +170,26 @@ def _groups(resident: Resident, levies: tuple[str, ...], today: date) -> list[Bi
         )
         .order_by("levy", "-fiscal_year", "period", "assessment_id")
     )
+    # Payments acknowledge the debt and renew the time bar (民法第152条), so their days
+    # are needed for the time-bar column: one query for all of the payer's bills.
+    paid_days: dict[int, list[date]] = {}
+    for bill_id, paid_on in Payment.objects.filter(
+        bill__payer=resident, bill__levy__in=levies
+    ).values_list("bill_id", "paid_on"):
+        paid_days.setdefault(bill_id, []).append(paid_on)
     groups: dict[tuple[str, int], BillGroup] = {}
     for bill_id, levy, year, period, amount, paid, due, demand, notice_no in bills:
         group = groups.setdefault((levy, year), BillGroup(levy=levy, fiscal_year=year))
         if notice_no not in group.notice_nos:
             group.notice_nos.append(notice_no)
         balance = amount - paid
+        bar = (
+            time_bar_date(
+                levy=levy, due_date=due, demand_sent_on=demand, renewals=paid_days.get(bill_id, ())
+            )
+            if balance > 0
+            else None
+        )
         group.rows.append(
             BillRow(
                 id=bill_id,
@@ -179,6 +200,8 @@ def _groups(resident: Resident, levies: tuple[str, ...], today: date) -> list[Bi
                 due_date=due,
                 days_overdue=days_overdue(balance=balance, due_date=due, today=today),
                 demand_sent_on=demand,
+                time_bar_on=bar,
+                time_bar_near=bar is not None and bar - today <= TIME_BAR_WARNING,
             )
         )
     return sorted(groups.values(), key=lambda g: (LEVY_ORDER.index(g.levy), -g.fiscal_year))
@@ -230,8 +253,8 @@ def _members(resident: Resident, levies: tuple[str, ...]) -> list[MemberRow]:
 def payer_overview(user: Any, resident: Resident, *, today: date | None = None) -> PayerOverview:
     """Everything the payer page shows, limited to the user's levies.
 
-    Seven small queries whatever the payer's size: bills, phones, household, plans,
-    measures, history, accounts (indexes on Bill(payer, levy) and the foreign keys).
+    Eight small queries whatever the payer's size: bills, payments, phones, household,
+    plans, measures, history, accounts (indexes on Bill(payer, levy) and the foreign keys).
     """
     today = today or timezone.localdate()
     levies = levies_visible_to(user)
