@@ -101,8 +101,7 @@ def build(
     files: dict[str, tuple[bytes, int]] = {}
     for name, file_rows in rows.items():
         header = all_headers[name]
-        files[name] = csv_bytes(header, file_rows, encoding=encoding, bom=bom,
-                                line_end=line_end)
+        files[name] = csv_bytes(header, file_rows, encoding=encoding, bom=bom, line_end=line_end)
     files.update(raw or {})
     listed = dict(files)
     listed.update(listed_raw or {})

@@ -27,7 +27,9 @@ def _zip_example(path):
 
 def test_the_spec_example_imports_cleanly(tmp_path, ward_admin):
     result = package_import(
-        path=_zip_example(tmp_path / "example.zip"), password=None, actor=ward_admin,
+        path=_zip_example(tmp_path / "example.zip"),
+        password=None,
+        actor=ward_admin,
         handler="山田 花子",
     )
 
@@ -45,7 +47,11 @@ def test_the_spec_example_imports_cleanly(tmp_path, ward_admin):
     }
     bill = Bill.objects.get(assessment__notice_no="R25-100101", period=2)
     assert (bill.payer, bill.levy, bill.fiscal_year, bill.amount, bill.paid_amount) == (
-        suzuki, "RT", 2025, 53000, 0
+        suzuki,
+        "RT",
+        2025,
+        53000,
+        0,
     )
     assert str(bill.demand_sent_on) == "2025-09-19"
     assert Payment.objects.get(payment_id="X000001").bill.period == 1
@@ -84,8 +90,7 @@ def test_a_second_full_package_updates_rows_in_place(tmp_path):
     rows["persons.csv"][0]["address"] = "東京都新宿区西新宿二丁目8-1"
     rows["persons.csv"][0]["phone_2"] = ""  # the ward no longer has this number
 
-    result = package_import(path=build(tmp_path / "b.zip", rows, package_id="B"),
-                            password=None)
+    result = package_import(path=build(tmp_path / "b.zip", rows, package_id="B"), password=None)
 
     assert result.status == "imported"
     assert result.counts["persons.csv"] == {"rows": 3, "created": 0, "updated": 3}
@@ -102,8 +107,7 @@ def test_delta_updates_a_bill_and_adds_exactly_one_payment(tmp_path):
     rows = example_rows()
     bill = dict(rows["bills.csv"][1], paid_amount="53000")  # RT R25-100101 period 2 paid
     repeated = rows["payments.csv"][0]
-    new = dict(repeated, payment_id="X000003", period="2", paid_on="2025-09-25",
-               recorded_on="")
+    new = dict(repeated, payment_id="X000003", period="2", paid_on="2025-09-25", recorded_on="")
     delta = {"bills.csv": [bill], "payments.csv": [repeated, new]}
 
     result = package_import(
@@ -125,9 +129,15 @@ def test_delta_updates_a_bill_and_adds_exactly_one_payment(tmp_path):
 
 def test_delta_may_refer_to_rows_already_in_the_database(tmp_path):
     package_import(path=build(tmp_path / "full.zip", package_id="FULL"), password=None)
-    plan = {"plan_id": "P1", "payer_resident_no": "200000000201", "agreed_on": "R7.8.1",
-            "status": "active", "monthly_amount": "１０,０００", "next_due_on": "",
-            "note": "月末払い"}
+    plan = {
+        "plan_id": "P1",
+        "payer_resident_no": "200000000201",
+        "agreed_on": "R7.8.1",
+        "status": "active",
+        "monthly_amount": "１０,０００",
+        "next_due_on": "",
+        "note": "月末払い",
+    }
 
     result = package_import(
         path=build(tmp_path / "d.zip", {"plans.csv": [plan]}, package_id="D", kind="delta"),
@@ -157,7 +167,11 @@ def test_invalid_phone_is_a_warning_and_kept_flagged(tmp_path):
     assert result.status == "imported"
     [warning] = result.warnings
     assert (warning.file, warning.line, warning.column, warning.code) == (
-        "persons.csv", 4, "phone_1", "invalid_phone")
+        "persons.csv",
+        4,
+        "phone_1",
+        "invalid_phone",
+    )
     phone = Phone.objects.get(resident__resident_no="200000000201", position=1)
     assert (phone.raw, phone.is_valid, phone.kind) == ("12-34", False, "invalid")
 
@@ -185,12 +199,15 @@ def test_unknown_columns_are_kept_with_one_warning(tmp_path):
 def test_flexible_formats_are_read(tmp_path):
     rows = example_rows()
     person = rows["persons.csv"][0]
-    person.update(birth_date="S50.4.12", name_kana="すずき いちろう", phone_1="０９０（２２２２）３３３３",
-                  postal_code="1600022")
+    person.update(
+        birth_date="S50.4.12",
+        name_kana="すずき いちろう",
+        phone_1="０９０（２２２２）３３３３",
+        postal_code="1600022",
+    )
     rows["assessments.csv"][0]["annual_amount"] = "212,000"
 
-    result = package_import(path=build(tmp_path / "p.zip", rows, line_end="\n"),
-                            password=None)
+    result = package_import(path=build(tmp_path / "p.zip", rows, line_end="\n"), password=None)
 
     assert result.status == "imported", result.problems
     suzuki = Resident.objects.get(resident_no="200000000101")

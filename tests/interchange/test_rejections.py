@@ -19,8 +19,10 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _existing_data(tmp_path):
     """An earlier package, so 'unchanged' is checked against real rows, not zero."""
-    assert package_import(path=build(tmp_path / "base.zip", package_id="BASE"),
-                          password=None).status == "imported"
+    assert (
+        package_import(path=build(tmp_path / "base.zip", package_id="BASE"), password=None).status
+        == "imported"
+    )
 
 
 def rejected(path, *, password=None):
@@ -275,6 +277,9 @@ def test_every_error_of_the_package_is_collected(tmp_path):
 
     result = rejected(build(tmp_path / "p.zip", rows, manifest_edit=edit))
     assert {p.code for p in result.errors} == {
-        "invalid_date", "negative_amount", "row_count_mismatch"}
+        "invalid_date",
+        "negative_amount",
+        "row_count_mismatch",
+    }
     assert len(result.errors) == 4
     assert json.dumps([p.as_row() for p in result.problems], ensure_ascii=False)

@@ -10,8 +10,7 @@ from saikoku.interchange.rows import SegmentMemo
 
 names = st.text(
     alphabet=st.sampled_from(
-        list("すずきスズキｽｽﾞｷﾞﾊﾟーｰ－ ・　髙﨑邊齋渡辺一郎ABCａ１")
-        + ["\u3099", "\U000e0100", "\ue000"]
+        [*list("すずきスズキｽｽﾞｷﾞﾊﾟーｰ－ ・\u3000髙﨑邊齋渡辺一郎ABCａ１"), "゙", "󠄀", "\ue000"]
     ),
     max_size=16,
 )
