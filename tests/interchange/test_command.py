@@ -67,3 +67,15 @@ def test_wrong_password_is_never_echoed(tmp_path, capsys, monkeypatch):
     captured = capsys.readouterr()
     assert "wrong_password" in captured.err
     assert "guess-123" not in captured.err + captured.out
+
+
+def test_the_report_is_capped_per_file_with_a_closing_line():
+    from saikoku.interchange.report import ProblemLog
+
+    log = ProblemLog(max_per_file=3)
+    for line in range(2, 10):
+        log.error("invalid_date", file="bills.csv", line=line, column="due_date", value="x")
+    problems = log.finish()
+    assert [p.line for p in problems[:3]] == [2, 3, 4]
+    assert problems[-1].code == "too_many_problems"
+    assert "8" in problems[-1].message_en and log.error_count == 8
