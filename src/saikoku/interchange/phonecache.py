@@ -31,7 +31,7 @@ class PhoneParser:
         known = self._shapes.get(shape)
         if known is None:
             info = parse_phone(digits)
-            if info.is_valid and (info.digits != digits or not info.e164.startswith("+81")):
+            if info.is_valid and (info.digits != digits or info.e164 != "+81" + digits[1:]):
                 return parse_phone(raw)  # not the plain national case after all
             known = (info.kind, info.is_valid)
             self._shapes[shape] = known
