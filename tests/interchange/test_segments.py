@@ -16,7 +16,7 @@ names = st.text(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(names)
 def test_segment_memo_equals_the_function(text):
     assert SegmentMemo(name_key, keep_spaces=False)(text) == name_key(text)

@@ -66,7 +66,9 @@ def memoised(convert: Converter) -> Converter:
     return cached
 
 
-_VOICE_MARKS = "\uff9e\uff9f\u309b\u309c"
+_LOOSE_MARK = re.compile(
+    "(?:^|[^\u3041-\u3096\u30a1-\u30fa\uff66-\uff9d])[\u3099-\u309c\uff9e\uff9f]"
+)
 
 
 class SegmentMemo:
@@ -96,9 +98,10 @@ class SegmentMemo:
 
     def __call__(self, text: str) -> str:
         words = text.split()
-        if any(unicodedata.combining(w[0]) or w[0] in _VOICE_MARKS for w in words):
-            # A voiced mark after a space joins the kana before the space once the
-            # spaces are dropped: only the whole text gives the right answer.
+        if _LOOSE_MARK.search(text) or any(unicodedata.combining(w[0]) for w in words):
+            # A voiced mark that does not follow a kana letter may join a kana before
+            # a space or a separator once those are dropped: only the whole text
+            # gives the right answer.
             return self.function(text)
         if self.keep_spaces:
             parts = self._SPACES.split(text)
