@@ -191,6 +191,12 @@ def _key() -> bytes:
     return key.encode("utf-8")
 
 
+# One encoder for all entries (json.dumps with options builds a new one per call).
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+)
+
+
 def _iso(at: datetime.datetime) -> str:
     return at.astimezone(datetime.UTC).isoformat(timespec="microseconds")
 
@@ -223,10 +229,8 @@ def _entry_hash(
         "detail": detail,
         "prev_hash": prev_hash,
     }
-    message = json.dumps(
-        payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode("utf-8")
-    return hmac.new(key or _key(), message, hashlib.sha256).hexdigest()
+    message = _CANONICAL.encode(payload).encode("utf-8")
+    return hmac.digest(key or _key(), message, hashlib.sha256).hex()
 
 
 # --- request helpers -------------------------------------------------------------------
