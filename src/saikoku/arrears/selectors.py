@@ -16,14 +16,13 @@ from django.utils import timezone
 from saikoku.arrears.models import (
     Account,
     Assessment,
-    Bill,
     Levy,
     Measure,
-    Payment,
     Plan,
     PlanStatus,
     WardHistory,
 )
+from saikoku.arrears.owed import BillFacts, bill_facts
 from saikoku.arrears.time_bar import time_bar_date
 from saikoku.core.permissions import levies_visible_to
 from saikoku.people.models import Phone, Resident
@@ -117,6 +116,7 @@ class PayerOverview:
     today: date
     levies: tuple[str, ...]
     age: int
+    bills: list[BillFacts]  # as read, for owed.owed_as_of (no second read)
     groups: list[BillGroup]
     totals: list[LevyTotal]
     total_balance: int
@@ -154,52 +154,39 @@ def days_overdue(*, balance: int, due_date: date, today: date) -> int:
     return 0
 
 
-def _groups(resident: Resident, levies: tuple[str, ...], today: date) -> list[BillGroup]:
-    bills = (
-        Bill.objects.filter(payer=resident, levy__in=levies)
-        .values_list(
-            "id",
-            "levy",
-            "fiscal_year",
-            "period",
-            "amount",
-            "paid_amount",
-            "due_date",
-            "demand_sent_on",
-            "assessment__notice_no",
-        )
-        .order_by("levy", "-fiscal_year", "period", "assessment_id")
-    )
-    # Payments acknowledge the debt and renew the time bar (民法第152条), so their days
-    # are needed for the time-bar column: one query for all of the payer's bills.
-    paid_days: dict[int, list[date]] = {}
-    for bill_id, paid_on in Payment.objects.filter(
-        bill__payer=resident, bill__levy__in=levies
-    ).values_list("bill_id", "paid_on"):
-        paid_days.setdefault(bill_id, []).append(paid_on)
+def _groups(bills: list[BillFacts], today: date) -> list[BillGroup]:
     groups: dict[tuple[str, int], BillGroup] = {}
-    for bill_id, levy, year, period, amount, paid, due, demand, notice_no in bills:
-        group = groups.setdefault((levy, year), BillGroup(levy=levy, fiscal_year=year))
-        if notice_no not in group.notice_nos:
-            group.notice_nos.append(notice_no)
-        balance = amount - paid
+    for bill in bills:
+        group = groups.setdefault(
+            (bill.levy, bill.fiscal_year), BillGroup(levy=bill.levy, fiscal_year=bill.fiscal_year)
+        )
+        if bill.notice_no not in group.notice_nos:
+            group.notice_nos.append(bill.notice_no)
+        balance = bill.balance
+        # The 法定納期限 moved off a closed day is what the law counts from (地方税法第
+        # 20条の5第2項), for days overdue as for the time bar. Payments acknowledge the
+        # debt and renew the time bar (民法第152条); a demand notice renews it too.
+        due = bill.effective_due_date
         bar = (
             time_bar_date(
-                levy=levy, due_date=due, demand_sent_on=demand, renewals=paid_days.get(bill_id, ())
+                levy=bill.levy,
+                due_date=due,
+                demand_sent_on=bill.demand_sent_on,
+                renewals=[p.paid_on for p in bill.payments],
             )
             if balance > 0
             else None
         )
         group.rows.append(
             BillRow(
-                id=bill_id,
-                period=period,
-                amount=amount,
-                paid=paid,
+                id=bill.id,
+                period=bill.period,
+                amount=bill.amount,
+                paid=bill.paid_amount,
                 balance=balance,
-                due_date=due,
+                due_date=bill.due_date,
                 days_overdue=days_overdue(balance=balance, due_date=due, today=today),
-                demand_sent_on=demand,
+                demand_sent_on=bill.demand_sent_on,
                 time_bar_on=bar,
                 time_bar_near=bar is not None and bar - today <= TIME_BAR_WARNING,
             )
@@ -258,7 +245,8 @@ def payer_overview(user: Any, resident: Resident, *, today: date | None = None) 
     """
     today = today or timezone.localdate()
     levies = levies_visible_to(user)
-    groups = _groups(resident, levies, today)
+    bills = bill_facts(payer_id=resident.pk, levies=levies)
+    groups = _groups(bills, today)
     totals = _totals(groups)
     accounts = list(Account.objects.filter(payer=resident, levy__in=levies).order_by("levy", "id"))
     end = resident.deceased_on if resident.deceased_on and resident.deceased_on < today else today
@@ -267,6 +255,7 @@ def payer_overview(user: Any, resident: Resident, *, today: date | None = None) 
         today=today,
         levies=levies,
         age=age_on(resident.birth_date, end),
+        bills=bills,
         groups=groups,
         totals=totals,
         total_balance=sum(t.balance for t in totals),

@@ -56,3 +56,9 @@ class AuditFilterForm(forms.Form):
         if start and end and start > end:
             self.add_error("date_to", _("終了日は開始日以降の日付を入力してください。"))
         return data
+
+
+class OwedOnForm(forms.Form):
+    """The payer page's "if paid on …" date (empty: today)."""
+
+    on = WarekiDateField(label=_("納付予定日"), required=False)

@@ -3,20 +3,30 @@ through the permission-checked fetchers; render."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from saikoku.arrears.late_charge import RateNotPublished
+from saikoku.arrears.owed import BillFacts, OwedSummary, bill_facts, owed_as_of
+from saikoku.arrears.rates import current_rate_table
 from saikoku.arrears.selectors import account_for_user, payer_overview
 from saikoku.core.audit import audit_record, client_address
 from saikoku.core.permissions import (
     PAYER_ROLES,
     can_see_caution_note,
+    levies_visible_to,
     payer_for_user,
     role_required,
 )
+from saikoku.people.models import Resident
 from saikoku.people.selectors import search_payers
+from saikoku.web.forms import OwedOnForm
 
 # Who may see a full account number: everyone who works with payers; ward staff only
 # for their department's levies, which account_for_user enforces.
@@ -63,9 +73,51 @@ def search(request: HttpRequest) -> HttpResponse:
     return render(request, "web/search.html", {"result": result, "query": query, "nav": "search"})
 
 
+def _owed_context(
+    request: HttpRequest, resident: Resident, bills: list[BillFacts]
+) -> dict[str, object]:
+    """The "if paid on …" panel: the date form and, when it parses, what is owed then."""
+    today = timezone.localdate()
+    form = OwedOnForm(request.GET if "on" in request.GET else None)
+    on: date | None = today
+    if form.is_bound:
+        # An empty field means today; a wrong one shows its error and no figures, so no
+        # number on screen belongs to a date other than the one typed.
+        on = (form.cleaned_data["on"] or today) if form.is_valid() else None
+    owed: OwedSummary | None = None
+    rate_missing: int | None = None
+    if on is not None:
+        try:
+            owed = owed_as_of(bills, on, rates=current_rate_table())
+        except RateNotPublished as missing:
+            rate_missing = missing.args[0]
+            if form.is_bound and form.cleaned_data.get("on"):
+                form.add_error(
+                    "on",
+                    _(
+                        "%(year)s年の延滞金の割合がまだ登録されていないため計算できません。"
+                        "登録済みの年の日付を入力してください。"
+                    )
+                    % {"year": rate_missing},
+                )
+    return {
+        "resident": resident,
+        "owed": owed,
+        "owed_form": form,
+        "owed_on_value": form["on"].value() if form.is_bound else on.isoformat(),
+        "rate_missing": rate_missing,
+        "today": today,
+    }
+
+
 @require_GET
 @role_required(*PAYER_ROLES)
 def payer_page(request: HttpRequest, resident_id: int) -> HttpResponse:
+    """The payer page; with htmx (the "if paid on …" date) only the owed panel."""
+    if request.htmx:
+        resident = payer_for_user(request.user, resident_id, purpose="payer_owed", request=request)
+        bills = bill_facts(payer_id=resident.pk, levies=levies_visible_to(request.user))
+        return render(request, "web/_owed.html", _owed_context(request, resident, bills))
     resident = payer_for_user(request.user, resident_id, purpose="payer_page", request=request)
     overview = payer_overview(request.user, resident)
     return render(
@@ -75,6 +127,7 @@ def payer_page(request: HttpRequest, resident_id: int) -> HttpResponse:
             "o": overview,
             "resident": resident,
             "show_caution_note": can_see_caution_note(request.user),
+            **_owed_context(request, resident, overview.bills),
         },
     )
 
