@@ -110,6 +110,8 @@ INSTALLED_APPS = [
     "saikoku.arrears",
     "saikoku.interchange",
     "saikoku.privacy",
+    "saikoku.outreach",
+    "saikoku.backoffice",
     "saikoku.web",
     "saikoku.demo",
 ]
