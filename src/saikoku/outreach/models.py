@@ -220,8 +220,8 @@ class Party(models.TextChoices):
 
 
 class ContactRecord(models.Model):
-    """A contact record (交渉記録). Immutable once written: the database refuses UPDATE
-    and DELETE; a correction is a new record whose `amends` points to the original."""
+    """A contact record (交渉記録). Immutable once written: no service updates or deletes
+    one; a correction is a new record whose `amends` points to the original."""
 
     payer = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="contact_records")
     at = models.DateTimeField(_("日時"), db_index=True)

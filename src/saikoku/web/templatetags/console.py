@@ -77,7 +77,7 @@ def days_label(days: int) -> str:
 @register.filter
 def fiscal_year_label(year: int) -> str:
     """2025年度 / FY2025"""
-    return gettext("%(y)s年度") % {"y": year}
+    return gettext("%(year)s年度") % {"year": year}
 
 
 @register.filter
