@@ -1,0 +1,83 @@
+"""A small ward package for the "if paid on …" panel, loaded through the real import.
+
+- 中村 四郎 (RT and LV), each bill chosen for one rule of the late charge:
+  - RT 2025 第1期 123,456 yen due 2025-06-30, 50,000 paid 2025-09-10 (after the due
+    date: the paid part accrues up to its payment day), the rest still open;
+  - RT 2025 第2期 200,000 yen due 2025-09-01, paid in full late on 2025-10-20: its late
+    charge is final and still owed;
+  - RT 2025 第3期 200,000 yen due 2025-10-31, paid late on 2025-12-15 and its late
+    charge paid too (late_charge_paid): nothing left to show;
+  - RT 2025 第4期 100,000 yen due 2026-02-02, 30,000 paid according to the bill row but
+    no dated payment in the history: the late charge is approximate;
+  - LV 2025 10,800 yen due Saturday 2025-05-31 (moved to Monday 2 June), open, with a
+    demand notice sent 2025-06-20.
+- 小林 五郎 (RT only): one bill paid in full late, its late charge unpaid: owed, final.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from console_package import (
+    ASSESSMENTS_HEADER,
+    BILLS_HEADER,
+    PAYMENTS_HEADER,
+    PERSONS_HEADER,
+)
+
+from saikoku.interchange.writer import build_manifest, csv_bytes, write_package
+
+NAKAMURA = "200000000001"
+KOBAYASHI = "200000000002"
+
+PERSONS = [
+    {
+        "resident_no": NAKAMURA, "household_no": "8100001", "is_householder": "1",
+        "relationship": "世帯主", "name": "中村 四郎", "name_kana": "ナカムラ シロウ",
+        "sex": "1", "birth_date": "1970-02-01", "postal_code": "160-0022",
+        "address": "東京都新宿区新宿二丁目2-2", "phone_1": "090-2222-3333",
+    },
+    {
+        "resident_no": KOBAYASHI, "household_no": "8100002", "is_householder": "1",
+        "relationship": "世帯主", "name": "小林 五郎", "name_kana": "コバヤシ ゴロウ",
+        "sex": "1", "birth_date": "1965-07-07", "postal_code": "160-0022",
+        "address": "東京都新宿区新宿三丁目3-3",
+    },
+]  # fmt: skip
+ASSESSMENTS = [
+    ["RT", 2025, "R25-200001", NAKAMURA, 623456, "2025-06-10", "", "", ""],
+    ["LV", 2025, "L25-200001", NAKAMURA, 10800, "2025-05-01", "新宿 い 5678", "軽四輪乗用", ""],
+    ["RT", 2025, "R25-200002", KOBAYASHI, 200000, "2025-06-10", "", "", ""],
+]
+BILLS = [
+    ["RT", 2025, "R25-200001", 1, 123456, "2025-06-30", 50000, "2025-07-18", ""],
+    ["RT", 2025, "R25-200001", 2, 200000, "2025-09-01", 200000, "", ""],
+    ["RT", 2025, "R25-200001", 3, 200000, "2025-10-31", 200000, "", 1100],
+    ["RT", 2025, "R25-200001", 4, 100000, "2026-02-02", 30000, "", ""],
+    ["LV", 2025, "L25-200001", 1, 10800, "2025-05-31", 0, "2025-06-20", ""],
+    ["RT", 2025, "R25-200002", 1, 200000, "2025-09-01", 200000, "", ""],
+]
+PAYMENTS = [
+    ["P200001", "RT", 2025, "R25-200001", 1, 50000, "2025-09-10", "2025-09-12", "bank"],
+    ["P200002", "RT", 2025, "R25-200001", 2, 200000, "2025-10-20", "2025-10-22", "conbini"],
+    ["P200003", "RT", 2025, "R25-200001", 3, 200000, "2025-12-15", "2025-12-17", "counter"],
+    ["P200004", "RT", 2025, "R25-200002", 1, 200000, "2025-10-20", "2025-10-22", "bank"],
+]
+
+
+def build_owed_package(path: Path) -> Path:
+    files = {
+        "persons.csv": csv_bytes(PERSONS_HEADER, PERSONS),
+        "assessments.csv": csv_bytes(ASSESSMENTS_HEADER, ASSESSMENTS),
+        "bills.csv": csv_bytes(BILLS_HEADER, BILLS),
+        "payments.csv": csv_bytes(PAYMENTS_HEADER, PAYMENTS),
+    }
+    manifest = build_manifest(
+        package_id="OWED-TEST-0001",
+        files=files,
+        extracted_at=datetime(2025, 11, 1, 6, 0, tzinfo=ZoneInfo("Asia/Tokyo")),
+    )
+    write_package(path, manifest=manifest, files=files)
+    return path
