@@ -1,0 +1,79 @@
+"""The payer page's "if paid on …" panel in a real browser: typing a date (和暦 too)
+and pressing Enter swaps in the new figures through htmx, without a page reload."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from saikoku.arrears.late_charge import shipped_rate_table
+from saikoku.arrears.models import LateChargeRate
+
+PASSWORD = "correct-horse-battery-staple"  # the personas' password (tests/conftest.py)
+
+pytestmark = pytest.mark.e2e
+
+
+def log_in(page, live_server, username: str) -> None:
+    page.goto(live_server.url + "/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.press("#id_password", "Enter")
+    page.wait_for_url("**/search/")
+
+
+def has_no_horizontal_scrollbar(page) -> bool:
+    return page.evaluate(
+        "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+    )
+
+
+def test_changing_the_payment_date_updates_the_total_without_reloading(
+    page, live_server, operator, imported_payers
+):
+    # Today and the date asked about must have a rate; after the shipped table ends a
+    # ward_admin would have entered the new year's (published each December).
+    today = timezone.localdate()
+    later = today + datetime.timedelta(days=120)
+    for year in {today.year, later.year} - set(shipped_rate_table().years):
+        LateChargeRate.objects.create(
+            year=year, lower_percent="2.8", higher_percent="9.1", source="e2e"
+        )
+
+    log_in(page, live_server, "op1")
+    url = f"{live_server.url}/payers/{imported_payers['100000000003']}/"
+    page.goto(url)
+    page.evaluate("window.__notReloaded = true")
+    total = page.locator("[data-owed-total]")
+    before = total.inner_text()
+    assert "延滞金は本税完納時に確定します" in page.locator("#owed").inner_text()
+
+    era = later.year - 2018  # 令和
+    page.fill("#id_on", f"令和{era}年{later.month}月{later.day}日")
+    page.press("#id_on", "Enter")
+    page.wait_for_function(
+        "before => document.querySelector('[data-owed-total]').innerText !== before", arg=before
+    )
+    assert total.inner_text() != before
+    assert f"({later.year})" in page.locator("[data-owed-on]").inner_text()
+    assert page.evaluate("window.__notReloaded") is True  # same document: no reload
+    assert page.url == url
+    assert page.locator("h1").count() == 1
+    assert has_no_horizontal_scrollbar(page)
+
+    # A wrong date is reported next to the field, in Japanese, still without a reload.
+    page.fill("#id_on", "2026-02-30")
+    page.press("#id_on", "Enter")
+    page.locator("#on-error").wait_for()
+    assert "日付として読めません" in page.locator("#on-error").inner_text()
+    assert page.evaluate("window.__notReloaded") is True
+    # The breakdown opens on demand.
+    page.fill("#id_on", f"令和{era}年{later.month}月{later.day}日")
+    page.press("#id_on", "Enter")
+    page.locator("[data-owed-total]").wait_for()
+    first = page.locator("details.breakdown").first
+    assert not first.locator("[data-breakdown]").is_visible()
+    first.locator("summary").click()
+    assert "%" in first.locator("[data-breakdown]").inner_text()
