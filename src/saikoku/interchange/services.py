@@ -37,6 +37,7 @@ from saikoku.interchange.report import Problem, ProblemLog, write_report
 from saikoku.interchange.rows import REQUIRED_IN_FULL, SPECS
 from saikoku.interchange.validation import validate_package
 from saikoku.interchange.writer import file_sha256
+from saikoku.outreach.hooks import after_package_import
 from saikoku.privacy.services import custody_record
 
 logger = logging.getLogger(__name__)
@@ -136,6 +137,8 @@ def package_import(
                 files.setdefault(name, {}).update(figures)
             record.files = files
             record.save(update_fields=["files"])
+            # Promises kept by the payments just loaded, paid-up payers off the lists.
+            after_package_import(package_id=package_id, today=timezone.localdate())
             custody_record(
                 direction="received",
                 actor=actor,

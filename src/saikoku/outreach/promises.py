@@ -1,0 +1,118 @@
+"""Promises to pay (納付約束): kept or broken, judged from what the ward's packages say.
+
+A promise is *kept* when the payer's payments cover the promised amount within its
+window: paid on or after the day of the contact that recorded the promise, and no later
+than the promised day plus `ContactSettings.promise_grace_days` (the grace absorbs the
+days a bank or convenience-store payment takes to reach the ward's ledger). The ward's
+bill rows are authoritative, so a fall of the payer's balance by the promised amount
+since the promise (`Promise.balance_at_promise`) counts too: the ward may send the
+changed bill rows without the payment rows behind them.
+
+A promise not kept becomes *broken* on the day after promised day + grace; a broken
+payer returns to call lists with priority (priority.py reads the status).
+
+A payment dated within the window can arrive in a package after the promise was judged
+broken (the ward records some payments late). Such a promise is turned to kept when
+that package arrives, so the payer is not chased for a promise they kept. Only dated
+payments can do this: a balance fall carries no date and cannot show the money came in
+time.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+
+from django.db.models import F, Q, Sum
+from django.utils import timezone
+
+from saikoku.arrears.models import Bill, Payment
+from saikoku.outreach.models import ContactSettings, Promise
+
+# How far back a broken promise is looked at again for payments that arrived late.
+# Packages reach the center daily; two months covers any recording delay seen so far.
+REOPEN_DAYS = 60
+
+
+def promises_evaluate(*, today: date) -> dict[str, int]:
+    """Judges every open promise (and recently broken ones, see the module docstring)
+    as of `today`; returns {"kept": n, "broken": n, "open": n}: how many became kept,
+    how many became broken, how many stay open (still within their window).
+
+    Set-based: one query for the promises, one for the payments, one for the
+    balances, one bulk update; cheap enough to run inside every package import.
+    """
+    grace = timedelta(days=ContactSettings.current().promise_grace_days)
+    candidates = list(
+        Promise.objects.filter(
+            Q(status=Promise.Status.OPEN)
+            | Q(
+                status=Promise.Status.BROKEN,
+                promised_on__gte=today - grace - timedelta(days=REOPEN_DAYS),
+            )
+        ).values(
+            "pk",
+            "payer_id",
+            "status",
+            "promised_on",
+            "amount",
+            "balance_at_promise",
+            "contact_record__at",
+        )
+    )
+    counts = {"kept": 0, "broken": 0, "open": 0}
+    if not candidates:
+        return counts
+    for promise in candidates:
+        promise["from"] = timezone.localtime(promise["contact_record__at"]).date()
+        promise["until"] = promise["promised_on"] + grace
+    payer_ids = {p["payer_id"] for p in candidates}
+
+    # Payments of these payers' bills that fall into any candidate's window; summed per
+    # promise below (a payer rarely has more than one or two promises).
+    payments: dict[int, list[tuple[date, int]]] = defaultdict(list)
+    rows = (
+        Payment.objects.filter(
+            bill__payer_id__in=payer_ids,
+            paid_on__gte=min(p["from"] for p in candidates),
+            paid_on__lte=max(p["until"] for p in candidates),
+        )
+        .values("bill__payer_id", "paid_on")
+        .annotate(total=Sum("amount"))
+    )
+    for row in rows:
+        payments[row["bill__payer_id"]].append((row["paid_on"], row["total"]))
+
+    balances = dict(
+        Bill.objects.filter(payer_id__in=payer_ids)
+        .values("payer_id")
+        .annotate(balance=Sum(F("amount") - F("paid_amount")))
+        .values_list("payer_id", "balance")
+    )
+
+    now = timezone.now()
+    changed: list[Promise] = []
+    for promise in candidates:
+        paid = sum(
+            amount
+            for paid_on, amount in payments.get(promise["payer_id"], ())
+            if promise["from"] <= paid_on <= promise["until"]
+        )
+        fallen = promise["balance_at_promise"] - (balances.get(promise["payer_id"]) or 0)
+        was_open = promise["status"] == Promise.Status.OPEN
+        if paid >= promise["amount"] or (was_open and fallen >= promise["amount"]):
+            status = Promise.Status.KEPT
+        elif today > promise["until"]:
+            status = Promise.Status.BROKEN
+        else:
+            status = Promise.Status.OPEN
+        if status == Promise.Status.OPEN:
+            counts["open"] += 1
+        elif status != promise["status"]:
+            counts[status] += 1
+            changed.append(Promise(pk=promise["pk"], status=status, evaluated_at=now))
+    Promise.objects.bulk_update(changed, ["status", "evaluated_at"], batch_size=500)
+    return counts
+
+
+__all__ = ["REOPEN_DAYS", "promises_evaluate"]
