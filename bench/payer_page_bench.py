@@ -1,0 +1,106 @@
+"""Payer page benchmark: median server time of the payer page (名寄せ) at full scale.
+
+Usage:
+    .venv/bin/python bench/payer_page_bench.py [--requests 300] [--seed 1] [--json]
+
+Runs against the database the settings name (DATABASE_URL, or the SQLite file under
+SAIKOKU_DATA_DIR, default ./var). When it holds no imported package yet, the full-scale
+demo is loaded first (`saikoku demo --no-serve`, about a minute).
+
+Server time is measured in-process with Django's test client: the whole request (URL
+routing, middleware, session, permission check, audit entry, queries, template) without
+the network. Payers are drawn at random (seeded) from all payers, plus the 30 with the
+most bills. The baseline is /healthz (a view that does nothing) in the same run.
+With --json the last line is one JSON object of the figures (target: median ≤ 50 ms).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+
+
+def timed(client, url: str) -> float:
+    started = time.perf_counter()
+    response = client.get(url)
+    elapsed = time.perf_counter() - started
+    if response.status_code != 200:
+        raise SystemExit(f"{url} answered {response.status_code}")
+    return elapsed * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "saikoku.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.db.models import Count
+    from django.test import Client
+
+    from saikoku.core.models import User
+    from saikoku.interchange.models import ImportedPackage
+    from saikoku.people.models import Resident
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    if not ImportedPackage.objects.exists():
+        subprocess.run([sys.executable, "-m", "saikoku", "demo", "--no-serve"], check=True)
+
+    operator, _ = User.objects.get_or_create(
+        username="bench-operator", defaults={"role": "operator"}
+    )
+    client = Client()
+    client.force_login(operator)
+
+    payers = list(
+        Resident.objects.filter(assessments__isnull=False).distinct().values_list("pk", flat=True)
+    )
+    busiest = list(
+        Resident.objects.annotate(n=Count("bills")).order_by("-n").values_list("pk", flat=True)[:30]
+    )
+    rng = random.Random(args.seed)
+    sample = rng.sample(payers, min(args.requests, len(payers)))
+
+    for pk in sample[:10]:  # warm caches and connections
+        timed(client, f"/payers/{pk}/")
+    page_ms = [timed(client, f"/payers/{pk}/") for pk in sample]
+    busiest_ms = [timed(client, f"/payers/{pk}/") for pk in busiest]
+    baseline_ms = [timed(client, "/healthz") for _ in range(len(sample))]
+
+    def p95(values: list[float]) -> float:
+        return statistics.quantiles(values, n=20)[-1]
+
+    figures = {
+        "engine": django.db.connection.vendor,
+        "payers": len(payers),
+        "requests": len(page_ms),
+        "payer_page_median_ms": round(statistics.median(page_ms), 1),
+        "payer_page_p95_ms": round(p95(page_ms), 1),
+        "busiest_median_ms": round(statistics.median(busiest_ms), 1),
+        "baseline_median_ms": round(statistics.median(baseline_ms), 2),
+    }
+    figures["ratio"] = round(figures["payer_page_median_ms"] / figures["baseline_median_ms"], 1)
+    print(f"engine              {figures['engine']} ({figures['payers']:,} payers)")
+    print(f"payer page median   {figures['payer_page_median_ms']:7.1f} ms (target ≤ 50)")
+    print(f"payer page p95      {figures['payer_page_p95_ms']:7.1f} ms")
+    print(f"30 busiest, median  {figures['busiest_median_ms']:7.1f} ms")
+    print(f"/healthz median     {figures['baseline_median_ms']:7.2f} ms")
+    print(f"ratio               {figures['ratio']:7.1f}")
+    if args.json:
+        print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
