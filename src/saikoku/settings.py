@@ -199,6 +199,21 @@ IMPORT_MAX_FILE_BYTES = env_int("SAIKOKU_IMPORT_MAX_FILE_BYTES", 1024 * 1024 * 1
 IMPORT_MAX_RATIO = env_int("SAIKOKU_IMPORT_MAX_RATIO", 200)
 IMPORT_MAX_FIELD_CHARS = env_int("SAIKOKU_IMPORT_MAX_FIELD_CHARS", 4000)
 
+# How the call screen dials (outreach/dialer.py): "tel" hands a tel: link to the
+# operator's softphone; "ami" asks Asterisk to ring the operator's phone and then the
+# payer (Manager Interface, Originate). The channel template names the operator's
+# endpoint from their user name, e.g. PJSIP/{username}.
+SAIKOKU_DIALER = os.environ.get("SAIKOKU_DIALER", "tel")
+if SAIKOKU_DIALER not in ("tel", "ami"):
+    raise ImproperlyConfigured(f"SAIKOKU_DIALER must be tel or ami, not {SAIKOKU_DIALER!r}")
+SAIKOKU_AMI_HOST = os.environ.get("SAIKOKU_AMI_HOST", "127.0.0.1")
+SAIKOKU_AMI_PORT = env_int("SAIKOKU_AMI_PORT", 5038)
+SAIKOKU_AMI_USERNAME = os.environ.get("SAIKOKU_AMI_USERNAME", "saikoku")
+SAIKOKU_AMI_SECRET = env_str("SAIKOKU_AMI_SECRET")
+SAIKOKU_AMI_CONTEXT = os.environ.get("SAIKOKU_AMI_CONTEXT", "from-internal")
+SAIKOKU_AMI_CHANNEL = os.environ.get("SAIKOKU_AMI_CHANNEL", "PJSIP/{username}")
+SAIKOKU_AMI_TIMEOUT = env_int("SAIKOKU_AMI_TIMEOUT", 5)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
