@@ -1,0 +1,214 @@
+"""The operator's call screen (CONSOLE.md): identity, payer, outcome, in three columns.
+
+Identity is a server-side state: the POST that confirms it is stored in the session
+for this payer and this lock; amounts are rendered only when that state says so,
+never because of a form field.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from saikoku.arrears.late_charge import RateNotPublished
+from saikoku.arrears.owed import owed_as_of
+from saikoku.arrears.rates import current_rate_table
+from saikoku.arrears.selectors import payer_overview
+from saikoku.core.audit import client_address
+from saikoku.core.permissions import can_see_caution_note, payer_for_user, role_required
+from saikoku.outreach.call_forms import IdentityForm, OutcomeForm
+from saikoku.outreach.calls import (
+    WorkItem,
+    call_next,
+    call_release,
+    contact_record_create,
+    current_work,
+)
+from saikoku.outreach.models import CallListEntry, ContactRecord
+from saikoku.outreach.outcomes import OUTCOMES, outcome_choices
+from saikoku.outreach.priority import PRIORITY_PARTS
+from saikoku.outreach.suggest import contact_suggestion
+
+CALL_ROLES = ("operator", "supervisor")
+SESSION_KEY = "call_identity"
+RECENT_CONTACTS = 8
+RECENT_HISTORY = 5
+
+
+def _lock_token(work: WorkItem) -> str:
+    return f"{work.payer_id}:{work.locked_until.isoformat()}"
+
+
+def identity_confirmed(request: HttpRequest, work: WorkItem | None) -> bool:
+    """The identity state of this lock, as the server recorded it."""
+    return work is not None and request.session.get(SESSION_KEY) == _lock_token(work)
+
+
+def _screen_context(
+    request: HttpRequest, work: WorkItem, *, form: OutcomeForm | None = None
+) -> dict[str, Any]:
+    now = timezone.now()
+    resident = payer_for_user(request.user, work.payer_id, purpose="call_screen", request=request)
+    verified = identity_confirmed(request, work)
+    overview = payer_overview(request.user, resident)
+    owed = None
+    if verified:
+        try:
+            owed = owed_as_of(overview.bills, overview.today, rates=current_rate_table())
+        except RateNotPublished:
+            owed = None
+    entry = (
+        CallListEntry.objects.filter(pk=work.entry_id).select_related("call_list").first()
+        if work.entry_id
+        else None
+    )
+    parts = [
+        (str(PRIORITY_PARTS.get(key, key)), points)
+        for key, points in (entry.score_parts if entry else {}).items()
+        if points
+    ]
+    contacts = list(
+        ContactRecord.objects.filter(payer_id=resident.pk)
+        .select_related("operator")
+        .order_by("-at", "-pk")[:RECENT_CONTACTS]
+    )
+    for record in contacts:
+        spec = OUTCOMES.get(record.outcome)
+        record.outcome_label = spec.label if spec else record.outcome  # type: ignore[attr-defined]
+    return {
+        "work": work,
+        "resident": resident,
+        "o": overview,
+        "verified": verified,
+        # Amounts exist in the context only once identity is confirmed.
+        "owed": owed if verified else None,
+        "totals": overview.totals if verified else [],
+        "total_balance": overview.total_balance if verified else None,
+        "entry": entry,
+        "score_parts": parts,
+        "suggestion": contact_suggestion(payer_id=resident.pk, now=now),
+        "contacts": contacts,
+        "history": overview.history[:RECENT_HISTORY],
+        "choices": outcome_choices(identity_verified=verified),
+        "form": form or OutcomeForm(),
+        "identity_form": IdentityForm(),
+        "locked_seconds": work.locked_seconds(now),
+        "dialer": settings.SAIKOKU_DIALER,
+        "show_caution_note": can_see_caution_note(request.user),
+        "nav": "calls",
+    }
+
+
+@never_cache
+@require_GET
+@role_required(*CALL_ROLES)
+def screen(request: HttpRequest) -> HttpResponse:
+    work = current_work(actor=request.user, now=timezone.now())
+    if work is None:
+        return render(request, "outreach/call_idle.html", {"nav": "calls"})
+    return render(request, "outreach/call_screen.html", _screen_context(request, work))
+
+
+@require_POST
+@role_required(*CALL_ROLES)
+def next_payer(request: HttpRequest) -> HttpResponse:
+    work = call_next(actor=request.user, now=timezone.now())
+    if work is None:
+        messages.info(request, _("いま架電できる対象はありません。"))
+    return redirect("call_screen")
+
+
+@require_POST
+@role_required(*CALL_ROLES)
+def identity(request: HttpRequest) -> HttpResponse:
+    work = current_work(actor=request.user, now=timezone.now())
+    if work is None:
+        return redirect("call_screen")
+    form = IdentityForm(request.POST)
+    if form.is_valid():
+        request.session[SESSION_KEY] = _lock_token(work)
+        return redirect("call_screen")
+    context = _screen_context(request, work)
+    context["identity_form"] = form
+    return render(request, "outreach/call_screen.html", context, status=400)
+
+
+@require_POST
+@role_required(*CALL_ROLES)
+def record(request: HttpRequest) -> HttpResponse:
+    """Saves the outcome and returns to "Next"."""
+    now = timezone.now()
+    work = current_work(actor=request.user, now=now)
+    if work is None:
+        messages.error(
+            request, _("ロックの有効時間が過ぎました。「次へ」から対象を取り直してください。")
+        )
+        return redirect("call_screen")
+    form = OutcomeForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            contact_record_create(
+                actor=request.user,
+                payer_id=work.payer_id,
+                outcome=data["outcome"],
+                now=now,
+                identity_verified=identity_confirmed(request, work),
+                party=data["party"] or "",
+                phone_id=data["phone"],
+                note=data["note"],
+                promise_on=data["promise_on"],
+                promise_amount=data["promise_amount"],
+                callback_at=data["callback_at"],
+                callback_for_team=data["callback_for"] == "team",
+                callback_requested_by_payer=data["callback_requested"],
+                client_addr=client_address(request),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            request.session.pop(SESSION_KEY, None)
+            messages.success(request, _("記録しました。"))
+            return redirect("call_screen")
+    return render(
+        request, "outreach/call_screen.html", _screen_context(request, work, form=form), status=400
+    )
+
+
+@require_POST
+@role_required(*CALL_ROLES)
+def release(request: HttpRequest) -> HttpResponse:
+    call_release(actor=request.user)
+    request.session.pop(SESSION_KEY, None)
+    return redirect("call_screen")
+
+
+@require_POST
+@role_required(*CALL_ROLES)
+def dial_view(request: HttpRequest) -> HttpResponse:
+    """Dials through the configured dialer (Asterisk AMI); the tel: dialer is a link."""
+    from saikoku.outreach.dialer import dial
+
+    work = current_work(actor=request.user, now=timezone.now())
+    if work is None:
+        return redirect("call_screen")
+    result = dial(
+        actor=request.user,
+        phone_e164=request.POST.get("phone_e164", ""),
+        payer_id=work.payer_id,
+        client_addr=client_address(request),
+    )
+    if result.ok:
+        messages.success(request, _("発信しました。"))
+    else:
+        messages.error(request, result.message)
+    return redirect("call_screen")

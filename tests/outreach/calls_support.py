@@ -1,0 +1,110 @@
+"""Test data for the call screen: four callable payers in a small ward package, loaded
+through the real import, a call list built and assigned through lists.py, and a fixed
+moment inside the contact hours (Wednesday 5 November 2025, 10:00 in Tokyo)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from saikoku.interchange.services import package_import
+from saikoku.interchange.writer import build_manifest, csv_bytes, write_package
+from saikoku.outreach.lists import call_list_assign, call_list_build
+from saikoku.people.models import Resident
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+NOW = dt.datetime(2025, 11, 5, 10, 0, tzinfo=TOKYO)  # a Wednesday
+PASSWORD = "correct-horse-battery-staple"
+
+AOKI, ISHII, UEDA, ETO = "200000000001", "200000000002", "200000000003", "200000000004"
+
+PERSONS_HEADER = [
+    "resident_no", "household_no", "is_householder", "relationship", "name", "name_kana",
+    "sex", "birth_date", "nationality", "postal_code", "address", "resident_since",
+    "mailing_postal_code", "mailing_address", "phone_1", "phone_2", "phone_3",
+    "not_resident", "public_notice", "caution", "caution_note", "deceased_on", "occupation",
+]  # fmt: skip
+PERSONS = [
+    {"resident_no": AOKI, "household_no": "9100001", "is_householder": "1", "name": "青木 一郎",
+     "name_kana": "アオキ イチロウ", "birth_date": "1970-02-03", "address": "東京都新宿区市谷1-1",
+     "phone_1": "03-2000-0001", "phone_2": "090-2000-0001"},
+    {"resident_no": ISHII, "household_no": "9100002", "is_householder": "1", "name": "石井 二郎",
+     "name_kana": "イシイ ジロウ", "birth_date": "1982-06-07", "address": "東京都新宿区四谷2-2",
+     "phone_1": "080-2000-0002"},
+    {"resident_no": UEDA, "household_no": "9100003", "is_householder": "1", "name": "上田 三郎",
+     "name_kana": "ウエダ サブロウ", "birth_date": "1991-09-10", "address": "東京都新宿区早稲田3-3",
+     "phone_1": "070-2000-0003"},
+    {"resident_no": ETO, "household_no": "9100004", "is_householder": "1", "name": "江藤 四郎",
+     "name_kana": "エトウ シロウ", "birth_date": "1960-12-24", "address": "東京都新宿区落合4-4",
+     "phone_1": "03-2000-0004"},
+]  # fmt: skip
+ASSESSMENTS_HEADER = [
+    "levy", "fiscal_year", "notice_no", "payer_resident_no", "annual_amount",
+    "notice_issued_on", "vehicle_plate", "vehicle_kind", "insured_count",
+]  # fmt: skip
+ASSESSMENTS = [
+    ["RT", 2025, "R25-100001", AOKI, 240000, "2025-06-10", "", "", ""],
+    ["NH", 2025, "N25-100002", ISHII, 60000, "2025-06-15", "", "", "1"],
+    ["RT", 2025, "R25-100003", UEDA, 40000, "2025-06-10", "", "", ""],
+    ["NH", 2025, "N25-100003", UEDA, 30000, "2025-06-15", "", "", "1"],
+    ["LV", 2025, "L25-100004", ETO, 10800, "2025-05-01", "新宿 い 1", "軽四輪乗用", ""],
+]
+BILLS_HEADER = [
+    "levy", "fiscal_year", "notice_no", "period", "amount", "due_date", "paid_amount",
+    "demand_sent_on", "late_charge_paid",
+]  # fmt: skip
+BILLS = [
+    ["RT", 2025, "R25-100001", 2, 60000, "2025-09-30", 0, "", ""],
+    ["RT", 2025, "R25-100001", 3, 60000, "2025-10-31", 0, "", ""],
+    ["NH", 2025, "N25-100002", 1, 30000, "2025-10-31", 0, "", ""],
+    ["RT", 2025, "R25-100003", 2, 20000, "2025-09-30", 0, "", ""],
+    ["NH", 2025, "N25-100003", 1, 15000, "2025-10-31", 0, "", ""],
+    ["LV", 2025, "L25-100004", 1, 10800, "2025-06-02", 0, "", ""],
+]
+
+
+def build_calls_package(path: Path) -> Path:
+    files = {
+        "persons.csv": csv_bytes(PERSONS_HEADER, PERSONS),
+        "assessments.csv": csv_bytes(ASSESSMENTS_HEADER, ASSESSMENTS),
+        "bills.csv": csv_bytes(BILLS_HEADER, BILLS),
+    }
+    manifest = build_manifest(
+        package_id="CALLS-TEST-0001",
+        files=files,
+        extracted_at=dt.datetime(2025, 11, 1, 6, 0, tzinfo=TOKYO),
+    )
+    write_package(path, manifest=manifest, files=files)
+    return path
+
+
+def make_user(username: str, role: str, department: str = ""):
+    return get_user_model().objects.create_user(
+        username=username, password=PASSWORD, role=role, department=department
+    )
+
+
+def import_payers(tmp_path: Path) -> dict[str, int]:
+    result = package_import(
+        path=build_calls_package(tmp_path / "calls.zip"), password=None, handler="test"
+    )
+    assert result.status == "imported", result.problems
+    return dict(Resident.objects.values_list("resident_no", "id"))
+
+
+def build_list(supervisor, *, operator=None, team=None, now: dt.datetime = NOW):
+    call_list = call_list_build(actor=supervisor, name="11月 催告", filters={}, now=now)
+    if operator is not None or team is not None:
+        call_list_assign(
+            actor=supervisor, call_list=call_list, count=100, operator=operator, team=team
+        )
+    return call_list
+
+
+@pytest.fixture
+def calls_payers(db, tmp_path) -> dict[str, int]:
+    return import_payers(tmp_path)
