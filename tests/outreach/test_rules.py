@@ -1,6 +1,9 @@
 """Contact rules: hours and days, limits per day and week, the gap, one budget shared
 by calls and SMS, and the callback exception; every refusal says when."""
 
+# The fixtures come from calls_support (imported): tests name them as parameters.
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 import datetime as dt

@@ -56,12 +56,19 @@ def can_see_caution_note(user: Any) -> bool:
 
 
 def payer_for_user(
-    user: Any, resident_id: int, *, purpose: str, request: HttpRequest | None = None
+    user: Any,
+    resident_id: int,
+    *,
+    purpose: str,
+    request: HttpRequest | None = None,
+    flagged: bool = False,
 ) -> Resident:
     """The payer with this id if the user may see them, else Http404.
 
     Every successful fetch is an access to personal data and is audited as
-    `payer_view` with the purpose (e.g. "payer_page", "account_reveal").
+    `payer_view` with the purpose (e.g. "payer_page", "account_reveal"). `flagged`
+    marks an operator's open outside their own work (a reason code was given), for the
+    auditor's review.
     """
     resident = payers_visible_to(user).select_related("household").filter(pk=resident_id).first()
     if resident is None:
@@ -72,9 +79,42 @@ def payer_for_user(
         object_type="resident",
         object_id=resident.resident_no,
         client_addr=client_address(request) if request is not None else "",
-        detail={"purpose": purpose},
+        detail={"purpose": purpose, "flagged": True} if flagged else {"purpose": purpose},
     )
     return resident
+
+
+def operator_has_work_for(user: Any, resident_id: int) -> bool:
+    """Whether the payer is in the operator's own work: on a list entry assigned to them
+    or their team, a callback of theirs or their team's, locked to them, a task they
+    created, or contacted by them in the last day (an inbound call they took).
+    Opening anyone else needs a reason code (purpose-bound access, CONSOLE.md)."""
+    import datetime as dt
+
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from saikoku.backoffice.models import Task
+    from saikoku.outreach.models import Callback, CallListEntry, ContactRecord
+
+    teams = list(user.teams.values_list("pk", flat=True))
+    mine = Q(assigned_to=user) | Q(locked_by=user) | Q(team_id__in=teams)
+    if (
+        CallListEntry.objects.filter(mine, payer_id=resident_id, call_list__status="open")
+        .exclude(status="removed")
+        .exists()
+    ):
+        return True
+    if Callback.objects.filter(
+        Q(owner=user) | Q(team_id__in=teams) | Q(locked_by=user),
+        payer_id=resident_id,
+        status="open",
+    ).exists():
+        return True
+    if Task.objects.filter(payer_id=resident_id, created_by=user).exclude(status="closed").exists():
+        return True
+    since = timezone.now() - dt.timedelta(days=1)
+    return ContactRecord.objects.filter(payer_id=resident_id, operator=user, at__gte=since).exists()
 
 
 def role_required(*roles: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., Any]]:
@@ -98,6 +138,7 @@ __all__ = [
     "PAYER_ROLES",
     "can_see_caution_note",
     "levies_visible_to",
+    "operator_has_work_for",
     "payer_for_user",
     "payers_visible_to",
     "role_required",

@@ -123,9 +123,9 @@ class OutcomeForm(forms.Form):
     )
     phone = forms.IntegerField(label=_("架電した番号"), required=False)
     note = forms.CharField(label=_("メモ"), required=False, max_length=2000)
-    promise_on = PromiseDateField(label=_("約束日"), required=False, max_length=40)
-    promise_amount = AmountField(label=_("約束金額"), required=False, max_length=20)
-    callback_at = CallbackAtField(label=_("折返し日時"), required=False, max_length=40)
+    promise_on = PromiseDateField(label=_("約束日"), required=False)
+    promise_amount = AmountField(label=_("約束金額"), required=False)
+    callback_at = CallbackAtField(label=_("折返し日時"), required=False)
     callback_for = forms.ChoiceField(
         label=_("折返しの担当"),
         required=False,

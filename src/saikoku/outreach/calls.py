@@ -253,7 +253,9 @@ def _first_claimable(
     fields = ("pk", "payer_id", "requested_by_payer") if is_callback else ("pk", "payer_id")
     seen: set[int] = set()
     for batch in range(MAX_BATCHES):
-        rows = list(_for_update(qs).values_list(*fields)[batch * BATCH : (batch + 1) * BATCH])
+        # Read without row locks: _claim_payer locks (SKIP LOCKED) only the rows of the
+        # payer it takes, so concurrent operators are not all pushed off one batch.
+        rows = list(qs.values_list(*fields)[batch * BATCH : (batch + 1) * BATCH])
         if not rows:
             return None
         payer_ids = {row[1] for row in rows}

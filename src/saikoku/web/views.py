@@ -21,9 +21,11 @@ from saikoku.core.permissions import (
     PAYER_ROLES,
     can_see_caution_note,
     levies_visible_to,
+    operator_has_work_for,
     payer_for_user,
     role_required,
 )
+from saikoku.outreach.call_forms import PurposeForm
 from saikoku.people.models import Resident
 from saikoku.people.selectors import search_payers
 from saikoku.web.forms import OwedOnForm
@@ -110,15 +112,52 @@ def _owed_context(
     }
 
 
+def _outside_work_purpose(request: HttpRequest, resident_id: int) -> str | None:
+    """For an operator opening a payer outside their own work (list, callback, inbound
+    call, task): the reason code they gave for this payer in this session, or None.
+    "" means no reason is needed."""
+    if getattr(request.user, "role", "") != "operator":
+        return ""
+    if operator_has_work_for(request.user, resident_id):
+        return ""
+    return request.session.get("payer_purposes", {}).get(str(resident_id))
+
+
 @require_GET
 @role_required(*PAYER_ROLES)
 def payer_page(request: HttpRequest, resident_id: int) -> HttpResponse:
-    """The payer page; with htmx (the "if paid on …" date) only the owed panel."""
+    """The payer page; with htmx (the "if paid on …" date) only the owed panel.
+
+    An operator outside their own work first gives a reason code (a small form); the
+    access is then audited with that purpose and flagged for review."""
+    purpose = _outside_work_purpose(request, resident_id)
+    if purpose is None:
+        form = PurposeForm(request.GET if "purpose" in request.GET else None)
+        if request.htmx or not form.is_valid():
+            return render(
+                request,
+                "outreach/purpose.html",
+                {"form": form, "resident_id": resident_id, "nav": "search"},
+                status=403 if request.htmx else 200,
+            )
+        purpose = form.cleaned_data["purpose"]
+        purposes = request.session.get("payer_purposes", {})
+        purposes[str(resident_id)] = purpose
+        request.session["payer_purposes"] = purposes
+    flagged = bool(purpose)
     if request.htmx:
-        resident = payer_for_user(request.user, resident_id, purpose="payer_owed", request=request)
+        resident = payer_for_user(
+            request.user,
+            resident_id,
+            purpose=purpose or "payer_owed",
+            request=request,
+            flagged=flagged,
+        )
         bills = bill_facts(payer_id=resident.pk, levies=levies_visible_to(request.user))
         return render(request, "web/_owed.html", _owed_context(request, resident, bills))
-    resident = payer_for_user(request.user, resident_id, purpose="payer_page", request=request)
+    resident = payer_for_user(
+        request.user, resident_id, purpose=purpose or "payer_page", request=request, flagged=flagged
+    )
     overview = payer_overview(request.user, resident)
     return render(
         request,

@@ -50,6 +50,10 @@ def console_context(context: template.Context) -> dict[str, object]:
     return {
         "can_search": role in PAYER_ROLES,
         "can_audit": role in AUDIT_ROLES,
+        "can_export_results": role == "ward_admin",
+        "can_lists": role in ("supervisor", "ward_admin"),
+        "can_call": role in ("operator", "supervisor"),
+        "can_tasks": role in PAYER_ROLES,
         "session_age": settings.SESSION_COOKIE_AGE,
     }
 

@@ -1,0 +1,107 @@
+"""The call screen over HTTP: no amounts before the server has recorded the identity
+check, a save returns to Next, and purpose-bound access to other payers."""
+
+# The fixtures come from calls_support (imported): tests name them as parameters.
+# ruff: noqa: F811
+
+from __future__ import annotations
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+
+from outreach.calls_support import AOKI, ISHII, NOW, build_list, calls_payers, make_user  # noqa: F401
+from saikoku.core.models import AuditEntry
+from saikoku.outreach.models import CallListEntry, ContactRecord, Promise
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def op_client(calls_payers):
+    sv = make_user("sv", "supervisor")
+    op = make_user("op", "operator")
+    build_list(sv, operator=op)
+    CallListEntry.objects.filter(payer_id=calls_payers[AOKI]).update(priority=999)
+    client = Client()
+    client.force_login(op)
+    return client
+
+
+@time_machine.travel(NOW, tick=False)
+def test_screen_shows_no_amount_until_identity_is_confirmed_on_the_server(op_client):
+    idle = op_client.get(reverse("call_screen"))
+    assert "次へ" in idle.content.decode() and "<kbd>N</kbd>" in idle.content.decode()
+    op_client.post(reverse("call_next"))
+    page = op_client.get(reverse("call_screen")).content.decode()
+    assert "青木 一郎" in page
+    assert "¥" not in page
+    assert 'value="promise_to_pay"' not in page  # only the outcomes that need no identity
+    assert 'value="contacted_other_party"' in page
+    # A hidden field or a query string cannot unlock the amounts.
+    assert "¥" not in op_client.get(reverse("call_screen") + "?verified=1").content.decode()
+    assert op_client.post(reverse("call_identity"), {"name": "on"}).status_code == 400
+    op_client.post(reverse("call_identity"), {"name": "on", "birth_date": "on"})
+    page = op_client.get(reverse("call_screen")).content.decode()
+    assert "¥120,000" in page
+    assert 'value="promise_to_pay"' in page
+
+
+@time_machine.travel(NOW, tick=False)
+def test_promise_saved_from_the_screen_returns_to_next(op_client, calls_payers):
+    op_client.post(reverse("call_next"))
+    op_client.post(reverse("call_identity"), {"name": "on", "address": "on"})
+    response = op_client.post(
+        reverse("call_record"),
+        {"outcome": "promise_to_pay", "promise_on": "+7", "promise_amount": "60,000"},
+    )
+    assert response.status_code == 302 and response["Location"] == reverse("call_screen")
+    promise = Promise.objects.get(payer_id=calls_payers[AOKI])
+    assert str(promise.promised_on) == "2025-11-12" and promise.amount == 60000
+    idle = op_client.get(reverse("call_screen")).content.decode()
+    assert "data-next" in idle and "記録しました" in idle
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_forged_promise_without_identity_is_refused_in_japanese(op_client):
+    op_client.post(reverse("call_next"))
+    response = op_client.post(
+        reverse("call_record"),
+        {"outcome": "promise_to_pay", "promise_on": "令和7年11月20日", "promise_amount": "5000"},
+    )
+    assert response.status_code == 400
+    assert "本人確認" in response.content.decode()
+    assert not ContactRecord.objects.exists()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_ward_staff_cannot_use_the_call_screen(calls_payers):
+    client = Client()
+    client.force_login(make_user("tax", "ward_staff", "tax"))
+    assert client.get(reverse("call_screen")).status_code == 403
+
+
+@time_machine.travel(NOW, tick=False)
+def test_operator_opening_a_payer_outside_their_work_gives_a_reason_and_is_flagged(
+    calls_payers,
+):
+    op = make_user("op", "operator")
+    client = Client()
+    client.force_login(op)
+    url = reverse("payer", args=[calls_payers[ISHII]])
+    form = client.get(url).content.decode()
+    assert "閲覧の理由" in form and "石井" not in form
+    assert not AuditEntry.objects.filter(action="payer_view").exists()
+    page = client.get(url, {"purpose": "inbound_call"}).content.decode()
+    assert "石井 二郎" in page
+    entry = AuditEntry.objects.filter(action="payer_view").last()
+    assert entry.detail == {"purpose": "inbound_call", "flagged": True}
+
+
+@time_machine.travel(NOW, tick=False)
+def test_operator_opening_a_payer_on_their_list_needs_no_reason(op_client, calls_payers):
+    page = op_client.get(reverse("payer", args=[calls_payers[AOKI]])).content.decode()
+    assert "青木 一郎" in page
+    entry = AuditEntry.objects.filter(action="payer_view").last()
+    assert entry.detail == {"purpose": "payer_page"}
