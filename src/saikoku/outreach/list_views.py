@@ -1,0 +1,194 @@
+"""The supervisor's call list pages: build (with live counts), index with progress,
+detail with entries, assignment and the ward_admin's contact approval.
+
+Views are thin: role decorator, form, one service call, render or redirect. Every
+check that matters (roles, rules) is repeated inside the services.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from saikoku.core.permissions import role_required
+from saikoku.outreach.eligibility import EXCLUSION_RULES
+from saikoku.outreach.list_forms import ApprovalForm, AssignForm, CallListFilterForm
+from saikoku.outreach.lists import (
+    BUILD_ROLES,
+    call_list_assign,
+    call_list_build,
+    call_list_preview,
+    call_list_progress,
+    contact_approval_grant,
+)
+from saikoku.outreach.models import CallList, CallListEntry
+from saikoku.outreach.priority import PRIORITY_PARTS
+
+PAGE_SIZE = 50
+LIST_ROLES = tuple(str(role) for role in BUILD_ROLES)
+
+
+def _labels(codes: list[str], table: dict) -> list[str]:
+    return [str(table.get(code, code)) for code in codes]
+
+
+@require_GET
+@role_required(*LIST_ROLES)
+def call_list_index(request: HttpRequest) -> HttpResponse:
+    lists = list(CallList.objects.select_related("created_by")[:200])
+    progress = call_list_progress(cl.pk for cl in lists)
+    rows = [(cl, progress[cl.pk]) for cl in lists]
+    return render(request, "outreach/list_index.html", {"rows": rows, "nav": "lists"})
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*LIST_ROLES)
+def call_list_new(request: HttpRequest) -> HttpResponse:
+    """GET: the builder; with htmx, only the live counts. POST: save the list."""
+    data = request.POST if request.method == "POST" else (request.GET or None)
+    form = CallListFilterForm(data)
+    preview = None
+    if form.is_bound and form.is_valid():
+        now = timezone.now()
+        if request.method == "POST":
+            name = form.cleaned_data["name"].strip()
+            if not name:
+                form.add_error("name", _("リスト名を入力してください。"))
+            else:
+                call_list = call_list_build(
+                    actor=request.user, name=name, filters=form.filters(), now=now
+                )
+                messages.success(request, _("架電リストを作成しました。"))
+                return redirect("call_list_detail", call_list.pk)
+        preview = call_list_preview(filters=form.filters(), now=now)
+    elif not form.is_bound:
+        preview = call_list_preview(filters={}, now=timezone.now())
+    context = {
+        "form": form,
+        "preview": preview,
+        "excluded": _excluded_rows(preview),
+        "nav": "lists",
+    }
+    if request.htmx:
+        return render(request, "outreach/_list_preview.html", context)
+    return render(request, "outreach/list_builder.html", context)
+
+
+def _excluded_rows(preview) -> list[tuple[str, int]]:
+    if preview is None:
+        return []
+    return [(str(EXCLUSION_RULES[code]), n) for code, n in preview.excluded.items()]
+
+
+@require_GET
+@role_required(*LIST_ROLES)
+def call_list_detail(request: HttpRequest, list_id: int) -> HttpResponse:
+    call_list = get_object_or_404(CallList, pk=list_id)
+    return _render_detail(request, call_list, AssignForm())
+
+
+def _render_detail(
+    request: HttpRequest, call_list: CallList, assign_form: AssignForm, status: int = 200
+) -> HttpResponse:
+    entries = (
+        CallListEntry.objects.filter(call_list=call_list)
+        .select_related("payer", "assigned_to", "team")
+        .order_by("status", "-priority", "pk")
+    )
+    wanted = request.GET.get("status", "")
+    if wanted in CallListEntry.Status.values:
+        entries = entries.filter(status=wanted)
+    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page", 1))
+    is_ward_admin = request.user.role == "ward_admin"
+    rows = [
+        {
+            "entry": entry,
+            "reasons": _labels(entry.excluded_reasons, EXCLUSION_RULES),
+            "parts": [
+                (str(PRIORITY_PARTS.get(code, code)), points)
+                for code, points in entry.score_parts.items()
+                if points
+            ],
+            "approve_rules": [(c, str(EXCLUSION_RULES[c])) for c in entry.excluded_reasons]
+            if is_ward_admin and entry.status == CallListEntry.Status.EXCLUDED
+            else [],
+        }
+        for entry in page.object_list
+    ]
+    excluded_counts = [
+        (str(EXCLUSION_RULES.get(code, code)), n) for code, n in call_list.excluded_counts.items()
+    ]
+    return render(
+        request,
+        "outreach/list_detail.html",
+        {
+            "call_list": call_list,
+            "progress": call_list_progress([call_list.pk])[call_list.pk],
+            "page": page,
+            "rows": rows,
+            "excluded_counts": excluded_counts,
+            "assign_form": assign_form,
+            "statuses": CallListEntry.Status.choices,
+            "status": wanted,
+            "nav": "lists",
+        },
+        status=status,
+    )
+
+
+@require_POST
+@role_required(*LIST_ROLES)
+def call_list_assign_view(request: HttpRequest, list_id: int) -> HttpResponse:
+    call_list = get_object_or_404(CallList, pk=list_id)
+    form = AssignForm(request.POST)
+    if form.is_valid():
+        try:
+            assigned = call_list_assign(
+                actor=request.user,
+                call_list=call_list,
+                count=form.cleaned_data["count"],
+                operator=form.cleaned_data["operator"],
+                team=form.cleaned_data["team"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("%(n)s 件を割り当てました。") % {"n": assigned})
+            return redirect("call_list_detail", call_list.pk)
+    return _render_detail(request, call_list, form, status=400)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required("ward_admin")
+def contact_approve(request: HttpRequest, list_id: int, entry_id: int) -> HttpResponse:
+    """A ward_admin approves contacting one excluded payer despite one rule."""
+    entry = get_object_or_404(
+        CallListEntry.objects.select_related("payer", "call_list"),
+        pk=entry_id,
+        call_list_id=list_id,
+        status=CallListEntry.Status.EXCLUDED,
+    )
+    rules = [(c, str(EXCLUSION_RULES[c])) for c in entry.excluded_reasons if c in EXCLUSION_RULES]
+    form = ApprovalForm(request.POST if request.method == "POST" else None, rules=rules)
+    if form.is_bound and form.is_valid():
+        contact_approval_grant(
+            actor=request.user,
+            payer_id=entry.payer_id,
+            rule=form.cleaned_data["rule"],
+            reason=form.cleaned_data["reason"],
+            valid_until=form.cleaned_data["valid_until"],
+        )
+        messages.success(request, _("接触を承認しました。"))
+        return redirect("call_list_detail", list_id)
+    return render(
+        request,
+        "outreach/contact_approve.html",
+        {"entry": entry, "form": form, "nav": "lists"},
+        status=400 if form.is_bound else 200,
+    )

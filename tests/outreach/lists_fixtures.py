@@ -1,0 +1,23 @@
+"""Fixtures of the call list tests (imported by their modules)."""
+
+from __future__ import annotations
+
+import pytest
+
+from outreach.lists_package import PAYERS, build_lists_package, resident_no
+from saikoku.interchange.services import package_import
+from saikoku.people.models import Resident
+
+
+@pytest.fixture(scope="session")
+def lists_package_path(tmp_path_factory):
+    return build_lists_package(tmp_path_factory.mktemp("lists") / "lists.zip")
+
+
+@pytest.fixture
+def ids(db, lists_package_path) -> dict[str, int]:
+    """Imports the package; maps each PAYERS name to the Resident id."""
+    result = package_import(path=lists_package_path, password=None, handler="test")
+    assert result.status == "imported", result.problems
+    by_no = dict(Resident.objects.values_list("resident_no", "id"))
+    return {name: by_no[resident_no(name)] for name in PAYERS}
