@@ -37,6 +37,14 @@ def _console_package_module():
     return module
 
 
+@pytest.fixture(autouse=True)
+def _operators_work_every_payer(monkeypatch):
+    """These tests are about the payer page itself; purpose-bound access (an operator
+    outside their own work gives a reason first) is tested in
+    tests/outreach/test_calls_views.py. Here operators open payers as their own work."""
+    monkeypatch.setattr("saikoku.web.views.operator_has_work_for", lambda user, resident_id: True)
+
+
 @pytest.fixture(scope="session")
 def console_package():
     return _console_package_module()
