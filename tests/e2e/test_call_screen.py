@@ -1,0 +1,71 @@
+"""The call screen in a real browser at 1366×768: Next, identity, a promise, back to Next."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+import time_machine
+
+PASSWORD = "correct-horse-battery-staple"
+
+pytestmark = pytest.mark.e2e
+
+
+def _support():
+    path = Path(__file__).resolve().parent.parent / "outreach" / "calls_support.py"
+    spec = importlib.util.spec_from_file_location("calls_support_e2e", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_operator_takes_next_verifies_identity_records_a_promise_and_is_back_at_next(
+    page, live_server, transactional_db, tmp_path
+):
+    support = _support()
+    from saikoku.outreach.models import CallListEntry, Promise
+
+    with time_machine.travel(support.NOW, tick=True):
+        payers = support.import_payers(tmp_path)
+        sv = support.make_user("sv", "supervisor")
+        op = support.make_user("op1", "operator")
+        support.build_list(sv, operator=op)
+        CallListEntry.objects.filter(payer_id=payers[support.AOKI]).update(priority=999)
+
+        page.goto(live_server.url + "/login/")
+        page.fill("#id_username", "op1")
+        page.fill("#id_password", PASSWORD)
+        page.press("#id_password", "Enter")
+        page.wait_for_url("**/search/")
+        page.goto(live_server.url + "/calls/")
+        assert "N" in page.locator("[data-next]").inner_text()
+        page.locator("h1").click()
+        page.keyboard.press("n")
+        page.wait_for_selector("[data-outcome-form]")
+        assert "青木 一郎" in page.locator("h1").inner_text()
+        assert "¥" not in page.content()
+        assert page.evaluate(
+            "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+        )
+
+        page.check("#id_name")
+        page.check("#id_birth_date")
+        page.click("[data-confirm-identity]")
+        page.wait_for_selector("[data-identity-verified]")
+        assert "¥120,000" in page.locator("[data-owed]").inner_text()
+
+        # Keys 1–9 pick an outcome; promise_to_pay is number 5.
+        page.locator("h1").click()
+        page.keyboard.press("5")
+        assert page.is_checked("#outcome-promise_to_pay")
+        page.fill("#id_promise_on", "+7")
+        page.fill("#id_promise_amount", "60000")
+        page.press("#id_promise_amount", "Enter")
+        page.wait_for_selector("[data-next]")
+        assert "記録しました" in page.content()
+        assert page.locator("h1").count() == 1
+
+    promise = Promise.objects.get(payer_id=payers[support.AOKI])
+    assert promise.amount == 60000 and str(promise.promised_on) == "2025-11-12"
