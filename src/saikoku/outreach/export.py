@@ -86,13 +86,19 @@ def generate_password() -> str:
 
 
 def results_export(
-    *, actor: Any, path: Path, since: date | None = None, client_addr: str = ""
+    *,
+    actor: Any,
+    path: Path,
+    since: date | None = None,
+    handler: str = "",
+    client_addr: str = "",
 ) -> ExportResult:
     """Writes the results package at `path` and records the handoff.
 
     `since`: only contact records from that day on (Asia/Tokyo), and phones confirmed
     from that day on; numbers the center collected without a confirming contact are
     always included (their collection day is not recorded). None: everything.
+    `handler`: who carries the file, for the ledger (default: the actor's user name).
     """
     path = Path(path)
     now = timezone.now()
@@ -124,7 +130,7 @@ def results_export(
             custody_record(
                 direction="handed_over",
                 actor=actor,
-                handler="",
+                handler=handler[:150],
                 package_id=package_id,
                 content="区への引渡（交渉記録・収集電話番号）",
                 files=[

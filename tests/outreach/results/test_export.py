@@ -217,7 +217,7 @@ def test_the_password_is_stored_and_logged_nowhere(contacts, ward_admin, tmp_pat
 
 def test_the_command_prints_the_password_once_with_a_warning(contacts, tmp_path):
     out = io.StringIO()
-    call_command("export_results", str(tmp_path / "out.zip"), stdout=out)
+    call_command("export_results", str(tmp_path / "out.zip"), "--handler", "山田", stdout=out)
     text = out.getvalue()
     [password_line] = [line for line in text.splitlines() if line.startswith("パスワード: ")]
     password = password_line.removeprefix("パスワード: ")
@@ -226,7 +226,8 @@ def test_the_command_prints_the_password_once_with_a_warning(contacts, tmp_path)
     assert "contact_records.csv: 3件" in text
     members = read_package(tmp_path / "out.zip", password)
     assert len(csv_rows(members["contact_records.csv"])) == 3
-    assert CustodyLedgerEntry.objects.get(direction="handed_over").user is None
+    entry = CustodyLedgerEntry.objects.get(direction="handed_over")
+    assert (entry.user, entry.handler) == (None, "山田")
 
 
 def test_the_command_refuses_to_overwrite_and_bad_dates(contacts, tmp_path):

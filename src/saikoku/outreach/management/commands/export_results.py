@@ -24,6 +24,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--since", default="", help=_("この日以降の記録だけを出力（例: 2025-11-01）")
         )
+        parser.add_argument("--handler", default="", help=_("取扱者の氏名（管理簿に記録）"))
 
     def handle(self, *args: Any, **options: Any) -> None:
         output: Path = options["output"]
@@ -41,7 +42,7 @@ class Command(BaseCommand):
                 _("%(path)s は既にあります。別のファイル名を指定してください。") % {"path": output},
                 returncode=2,
             )
-        result = results_export(actor=None, path=output, since=since)
+        result = results_export(actor=None, path=output, since=since, handler=options["handler"])
         self.stdout.write(
             _("結果パッケージ %(id)s を作成しました: %(path)s")
             % {"id": result.package_id, "path": output}
