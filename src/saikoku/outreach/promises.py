@@ -32,6 +32,7 @@ from saikoku.outreach.models import ContactSettings, Promise
 # How far back a broken promise is looked at again for payments that arrived late.
 # Packages reach the center daily; two months covers any recording delay seen so far.
 REOPEN_DAYS = 60
+CHUNK = 10_000
 
 
 def promises_evaluate(*, today: date) -> dict[str, int]:
@@ -40,7 +41,8 @@ def promises_evaluate(*, today: date) -> dict[str, int]:
     how many became broken, how many stay open (still within their window).
 
     Set-based: one query for the promises, one for the payments, one for the
-    balances, one bulk update; cheap enough to run inside every package import.
+    balances, one UPDATE per new status; cheap enough to run inside every package
+    import.
     """
     grace = timedelta(days=ContactSettings.current().promise_grace_days)
     candidates = list(
@@ -66,32 +68,33 @@ def promises_evaluate(*, today: date) -> dict[str, int]:
     for promise in candidates:
         promise["from"] = timezone.localtime(promise["contact_record__at"]).date()
         promise["until"] = promise["promised_on"] + grace
-    payer_ids = {p["payer_id"] for p in candidates}
+    payer_ids = sorted({p["payer_id"] for p in candidates})
+    first_day = min(p["from"] for p in candidates)
+    last_day = max(p["until"] for p in candidates)
 
     # Payments of these payers' bills that fall into any candidate's window; summed per
     # promise below (a payer rarely has more than one or two promises).
     payments: dict[int, list[tuple[date, int]]] = defaultdict(list)
-    rows = (
-        Payment.objects.filter(
-            bill__payer_id__in=payer_ids,
-            paid_on__gte=min(p["from"] for p in candidates),
-            paid_on__lte=max(p["until"] for p in candidates),
+    balances: dict[int, int] = {}
+    for chunk in _chunks(payer_ids):
+        rows = (
+            Payment.objects.filter(
+                bill__payer_id__in=chunk, paid_on__gte=first_day, paid_on__lte=last_day
+            )
+            .values("bill__payer_id", "paid_on")
+            .annotate(total=Sum("amount"))
         )
-        .values("bill__payer_id", "paid_on")
-        .annotate(total=Sum("amount"))
-    )
-    for row in rows:
-        payments[row["bill__payer_id"]].append((row["paid_on"], row["total"]))
-
-    balances = dict(
-        Bill.objects.filter(payer_id__in=payer_ids)
-        .values("payer_id")
-        .annotate(balance=Sum(F("amount") - F("paid_amount")))
-        .values_list("payer_id", "balance")
-    )
+        for row in rows:
+            payments[row["bill__payer_id"]].append((row["paid_on"], row["total"]))
+        balances.update(
+            Bill.objects.filter(payer_id__in=chunk)
+            .values("payer_id")
+            .annotate(balance=Sum(F("amount") - F("paid_amount")))
+            .values_list("payer_id", "balance")
+        )
 
     now = timezone.now()
-    changed: list[Promise] = []
+    changed: dict[str, list[int]] = {Promise.Status.KEPT: [], Promise.Status.BROKEN: []}
     for promise in candidates:
         paid = sum(
             amount
@@ -110,9 +113,18 @@ def promises_evaluate(*, today: date) -> dict[str, int]:
             counts["open"] += 1
         elif status != promise["status"]:
             counts[status] += 1
-            changed.append(Promise(pk=promise["pk"], status=status, evaluated_at=now))
-    Promise.objects.bulk_update(changed, ["status", "evaluated_at"], batch_size=500)
+            changed[status].append(promise["pk"])
+    # One UPDATE per new status: far cheaper than a per-row CASE of bulk_update.
+    for status, pks in changed.items():
+        for chunk in _chunks(pks):
+            Promise.objects.filter(pk__in=chunk).update(status=status, evaluated_at=now)
     return counts
+
+
+def _chunks(ids: list[int]) -> list[list[int]]:
+    """Slices that keep every IN list under the databases' bound-parameter limits
+    (SQLite 32,766; PostgreSQL's protocol 65,535)."""
+    return [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)]
 
 
 __all__ = ["REOPEN_DAYS", "promises_evaluate"]
