@@ -249,9 +249,10 @@ def _require_role(actor: Any, roles: Iterable[str]) -> None:
 
 
 def _insert_entries(call_list: CallList, rows: list[tuple[int, list[str], ScoreParts]]) -> None:
-    """One prepared INSERT run for every row (executemany): the ORM's bulk_create spends
-    most of a 45,000-row build on per-field conversion. The JSON texts are made here,
-    once per distinct value (a few dozen reason lists and score part combinations)."""
+    """COPY on PostgreSQL, one prepared INSERT run for every row (executemany) on SQLite:
+    the ORM's bulk_create spends most of a 45,000-row build on per-field conversion.
+    The JSON texts are made once per distinct value (a few dozen reason lists and score
+    part combinations)."""
     table = CallListEntry._meta.db_table
     sql = (
         f"INSERT INTO {table} (call_list_id, payer_id, status, priority, score_parts, "  # noqa: S608
@@ -280,7 +281,17 @@ def _insert_entries(call_list: CallList, rows: list[tuple[int, list[str], ScoreP
         for pk, codes, parts in rows
     ]
     with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+        if connection.vendor == "postgresql":
+            # COPY: one stream instead of 45,000 statements (psycopg 3).
+            columns = (
+                "call_list_id, payer_id, status, priority, score_parts, excluded_reasons, "
+                "removed_reason, attempts, last_outcome"
+            )
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in params:
+                    copy.write_row((*row, "", 0, ""))
+        else:
+            cursor.executemany(sql, params)
 
 
 def call_list_build(
