@@ -137,3 +137,23 @@ def test_detail_page_reads_a_fixed_number_of_queries(
     client = client_for(supervisor)
     with django_assert_max_num_queries(14):
         assert client.get(reverse("call_list_detail", args=[call_list.pk])).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("persona", "allowed"),
+    [("ward_admin", True), ("supervisor", False), ("operator", False), ("auditor", False)],
+)
+def test_contact_rules_and_teams_are_edited_by_the_ward_admin_only(request, persona, allowed):
+    from django.contrib import admin
+    from django.test import RequestFactory
+
+    from saikoku.outreach.models import ContactSettings, Team
+
+    user = request.getfixturevalue(persona)
+    http = RequestFactory().get("/admin/")
+    http.user = user
+    for model in (ContactSettings, Team):
+        model_admin = admin.site._registry[model]
+        assert model_admin.has_module_permission(http) is allowed
+        assert model_admin.has_change_permission(http) is allowed
+    assert admin.site._registry[ContactSettings].has_delete_permission(http) is False
