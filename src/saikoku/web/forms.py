@@ -7,21 +7,10 @@ from datetime import date
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from saikoku.core.audit import ACTIONS
 from saikoku.core.dates import InvalidDate, parse_date
 
-# The action names of core/audit.py with the words the log viewer shows for them.
-AUDIT_ACTIONS = {
-    "search": _("検索"),
-    "payer_view": _("納付義務者の閲覧"),
-    "account_reveal": _("口座番号の表示"),
-    "import": _("取込"),
-    "import_rejected": _("取込拒否"),
-    "export": _("出力"),
-    "login": _("ログイン"),
-    "login_failed": _("ログイン失敗"),
-    "logout": _("ログアウト"),
-    "audit_view": _("監査ログの閲覧"),
-}
+AUDIT_ACTIONS = ACTIONS
 
 
 class WarekiDateField(forms.CharField):
