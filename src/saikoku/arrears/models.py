@@ -70,7 +70,26 @@ class Bill(models.Model):
                 & models.Q(paid_amount__lte=models.F("amount")),
             ),
         ]
-        indexes = [models.Index(fields=["payer", "levy"]), models.Index(fields=["due_date"])]
+        indexes = [
+            models.Index(fields=["payer", "levy"]),
+            models.Index(fields=["due_date"]),
+            # Call lists sum every payer's unpaid bills (outreach/facts.py): this index
+            # holds just those rows (≈70 %) with every column the sum reads, so the
+            # aggregate walks it in payer order and never touches the table.
+            models.Index(
+                fields=[
+                    "payer",
+                    "levy",
+                    "due_date",
+                    "fiscal_year",
+                    "demand_sent_on",
+                    "amount",
+                    "paid_amount",
+                ],
+                condition=models.Q(amount__gt=models.F("paid_amount")),
+                name="bill_unpaid_by_payer",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.assessment} 第{self.period}期"
