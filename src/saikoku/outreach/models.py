@@ -184,9 +184,7 @@ class CallListEntry(models.Model):
         related_name="assigned_entries",
         db_index=False,
     )
-    team = models.ForeignKey(
-        Team, null=True, blank=True, on_delete=models.PROTECT, db_index=False
-    )
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.PROTECT, db_index=False)
     # The lock an operator holds while working the payer ("Next"); expires by itself.
     locked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
