@@ -91,3 +91,18 @@ def test_second_demo_start_skips_generation_and_keeps_users(settings, tmp_path):
     assert ImportedPackage.objects.count() == 1
     assert get_user_model().objects.count() == 6
     assert authenticate(username="operator", password="changed-by-the-operator")
+
+
+@pytest.mark.django_db
+def test_demo_start_gives_the_operator_a_call_list_once(settings, tmp_path):
+    from saikoku.outreach.models import CallList, CallListEntry
+
+    settings.DATA_DIR = tmp_path
+    call_command("demo", "--scale", "0.01", "--no-serve", stdout=StringIO())
+    call_command("demo", "--scale", "0.01", "--no-serve", stdout=StringIO())
+
+    call_list = CallList.objects.get()
+    assigned = CallListEntry.objects.filter(call_list=call_list, assigned_to__username="operator")
+    assert assigned.exists()
+    assert not assigned.exclude(status="pending").exists()
+    assert not assigned.filter(payer__caution=True).exists()

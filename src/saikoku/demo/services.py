@@ -7,7 +7,7 @@ users through the admin with the ward's password rules.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from django.conf import settings
@@ -18,6 +18,8 @@ from saikoku.core.models import Department, Role
 from saikoku.demo.generator import PackageSummary, generate_package
 from saikoku.interchange.models import ImportedPackage
 from saikoku.interchange.services import ImportResult, package_import, write_report
+from saikoku.outreach.lists import call_list_assign, call_list_build
+from saikoku.outreach.models import CallList
 
 
 @dataclass(frozen=True)
@@ -82,3 +84,26 @@ def demo_users_ensure() -> list[DemoLogin]:
             user.save()
             logins.append(DemoLogin(username, demo_password(username), role, department))
     return logins
+
+
+DEMO_LIST_NAME = "デモ: 納期限後60日以内の早期催告"
+
+
+def demo_call_list_ensure(*, now: datetime) -> CallList | None:
+    """Gives the demo operator work: once, the supervisor builds a list of payers whose
+    oldest unpaid bill fell due within 60 days (the center's main job) and assigns the
+    500 with the highest priority to the operator. Built through the same services a
+    supervisor's screen uses."""
+    if CallList.objects.exists():
+        return None
+    user_model = get_user_model()
+    supervisor = user_model.objects.get(username="supervisor")
+    operator = user_model.objects.get(username="operator")
+    call_list = call_list_build(
+        actor=supervisor,
+        name=DEMO_LIST_NAME,
+        filters={"days_past_due_max": 60, "has_callable_number": True},
+        now=now,
+    )
+    call_list_assign(actor=supervisor, call_list=call_list, count=500, operator=operator)
+    return call_list

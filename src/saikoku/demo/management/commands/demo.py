@@ -12,10 +12,12 @@ import unicodedata
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from saikoku.core.models import Department, Role
 from saikoku.demo.services import (
+    demo_call_list_ensure,
     demo_data_load,
     demo_data_present,
     demo_package_path,
@@ -49,6 +51,12 @@ class Command(BaseCommand):
         else:
             self._load(scale=options["scale"], seed=options["seed"])
         logins = demo_users_ensure()
+        call_list = demo_call_list_ensure(now=timezone.now())
+        if call_list is not None:
+            self.stdout.write(
+                _("架電リスト「%(name)s」を作成し、operator に割り当てました。")
+                % {"name": call_list.name}
+            )
         addr = options["addr"]
         host, _sep, port = addr.rpartition(":")
         self.stdout.write("")
