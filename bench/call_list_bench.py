@@ -15,7 +15,7 @@ back so the database is left as it was. The baseline, in the same run, is the tr
 `SELECT payer_id, SUM(amount - paid_amount) FROM arrears_bill GROUP BY payer_id`: one
 pass over the bills, the floor of any per-payer answer. The medians are reported;
 with --json the last line is one JSON object with at least payers, build_s,
-baseline_s, ratio (target: build_s ≤ 2).
+baseline_s, ratio (target: build_s ≤ 2) and load_1min (the machine's load average).
 """
 
 from __future__ import annotations
@@ -94,10 +94,13 @@ def main() -> None:
         "build_s": round(statistics.median(build_s), 3),
     }
     figures["ratio"] = round(figures["build_s"] / figures["baseline_s"], 1)
+    # The machine is shared: the load says how far the times can be trusted.
+    figures["load_1min"] = round(os.getloadavg()[0], 2)
     print(f"payers {payers:,}, matched {matched:,}, entries saved {entries:,}")
     print(f"baseline (GROUP BY over bills) {figures['baseline_s']:.3f} s")
     print(f"preview {figures['preview_s']:.3f} s, build {figures['build_s']:.3f} s")
     print(f"ratio build/baseline {figures['ratio']} (target: build ≤ 2 s)")
+    print(f"load average (1 min) {figures['load_1min']}")
     if args.json:
         print(json.dumps(figures))
 

@@ -192,6 +192,7 @@ class CallListEntry(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="locked_entries",
+        db_index=False,  # the partial index entry_locked_by below
     )
     locked_until = models.DateTimeField(null=True, blank=True)
     next_attempt_at = models.DateTimeField(_("次回架電可能日時"), null=True, blank=True)
@@ -204,9 +205,25 @@ class CallListEntry(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["call_list", "payer"], name="payer_once_per_list")
         ]
+        # "Next" looks for entries assigned to an operator or a team, and for the locks
+        # an operator holds: partial indexes of just those rows, so that building a
+        # list (45,000 entries nobody has yet) writes none of them.
         indexes = [
-            models.Index(fields=["status", "assigned_to", "priority"]),
-            models.Index(fields=["status", "team", "priority"]),
+            models.Index(
+                fields=["status", "assigned_to", "priority"],
+                condition=models.Q(assigned_to__isnull=False),
+                name="entry_assigned_by_priority",
+            ),
+            models.Index(
+                fields=["status", "team", "priority"],
+                condition=models.Q(team__isnull=False),
+                name="entry_team_by_priority",
+            ),
+            models.Index(
+                fields=["locked_by"],
+                condition=models.Q(locked_by__isnull=False),
+                name="entry_locked_by",
+            ),
             models.Index(fields=["payer", "status"]),
         ]
 
