@@ -6,9 +6,14 @@ check, a save returns to Next, and purpose-bound access to other payers."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 import time_machine
+from django.contrib.auth import get_user_model
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from outreach.calls_support import AOKI, ISHII, NOW, build_list, calls_payers, make_user  # noqa: F401
@@ -105,3 +110,41 @@ def test_operator_opening_a_payer_on_their_list_needs_no_reason(op_client, calls
     assert "青木 一郎" in page
     entry = AuditEntry.objects.filter(action="payer_view").last()
     assert entry.detail == {"purpose": "payer_page"}
+
+
+# What "Next" costs in queries, pinned: the operator waits for the claim (POST) and the
+# screen (GET) after every call. Both include the session, the user and the session
+# save of the request. PostgreSQL adds the audit chain's advisory lock to the screen
+# (the payer_view entry) and to the save (the contact_record entry).
+NEXT_QUERIES = 23  # current lock, 2 sources, 8 eligibility, 1 contact rules, 2 claim, …
+SCREEN_QUERIES = {"postgresql": 19, "sqlite": 18}
+SAVE_QUERIES = {"postgresql": 20, "sqlite": 19}
+
+
+@time_machine.travel(NOW, tick=False)
+def test_next_and_its_screen_read_a_fixed_number_of_queries_and_no_bills(
+    op_client, calls_payers, django_assert_num_queries
+):
+    # A long history does not make the screen read more: it shows the latest only.
+    op = get_user_model().objects.get(username="op")
+    for day in range(12):
+        ContactRecord.objects.create(
+            payer_id=calls_payers[AOKI],
+            at=NOW - dt.timedelta(days=30 + day),
+            channel="outbound_call",
+            operator=op,
+            party="none",
+            outcome="no_answer",
+        )
+    with django_assert_num_queries(NEXT_QUERIES):
+        op_client.post(reverse("call_next"))
+    with CaptureQueriesContext(connection) as screen:
+        page = op_client.get(reverse("call_screen")).content.decode()
+    timeline = page.split('class="timeline', 1)[1].split("</ol>", 1)[0]
+    assert "青木 一郎" in page and timeline.count("不在（応答なし）") == 8
+    assert len(screen) == SCREEN_QUERIES[connection.vendor]
+    # Identity not confirmed: no amount is shown, so none is even read.
+    assert not [q["sql"] for q in screen.captured_queries if "arrears_bill" in q["sql"]]
+    with django_assert_num_queries(SAVE_QUERIES[connection.vendor]):
+        op_client.post(reverse("call_record"), {"outcome": "no_answer"})
+    assert ContactRecord.objects.filter(payer_id=calls_payers[AOKI]).count() == 13

@@ -20,9 +20,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from saikoku.arrears.late_charge import RateNotPublished
+from saikoku.arrears.models import Plan, PlanStatus, WardHistory
 from saikoku.arrears.owed import owed_as_of
 from saikoku.arrears.rates import current_rate_table
-from saikoku.arrears.selectors import payer_overview
+from saikoku.arrears.selectors import age_on, payer_overview
 from saikoku.core.audit import client_address
 from saikoku.core.permissions import can_see_caution_note, payer_for_user, role_required
 from saikoku.outreach.call_forms import IdentityForm, OutcomeForm
@@ -33,7 +34,7 @@ from saikoku.outreach.calls import (
     contact_record_create,
     current_work,
 )
-from saikoku.outreach.models import CallListEntry, ContactRecord
+from saikoku.outreach.models import CallListEntry, ContactRecord, ContactSettings
 from saikoku.outreach.outcomes import OUTCOMES, outcome_choices
 from saikoku.outreach.priority import PRIORITY_PARTS
 from saikoku.outreach.suggest import contact_suggestion
@@ -56,18 +57,34 @@ def identity_confirmed(request: HttpRequest, work: WorkItem | None) -> bool:
 def _screen_context(
     request: HttpRequest, work: WorkItem, *, form: OutcomeForm | None = None
 ) -> dict[str, Any]:
+    """What the screen shows; about a dozen small queries.
+
+    Before identity is confirmed nothing about money is even read (the bills, the late
+    charge engine and the payer overview wait until then): "Next" only pays for who,
+    the flags, the numbers and the recent history.
+    """
     now = timezone.now()
+    today = timezone.localdate(now)
     resident = payer_for_user(request.user, work.payer_id, purpose="call_screen", request=request)
     verified = identity_confirmed(request, work)
-    overview = payer_overview(request.user, resident)
+    overview = payer_overview(request.user, resident, today=today) if verified else None
     owed = None
-    if verified:
+    if overview is not None:
         try:
             owed = owed_as_of(overview.bills, overview.today, rates=current_rate_table())
         except RateNotPublished:
             owed = None
+    if overview is not None:
+        active_plans = overview.active_plans
+        age = overview.age
+    else:
+        active_plans = list(Plan.objects.filter(payer=resident, status=PlanStatus.ACTIVE))
+        end = (
+            resident.deceased_on if resident.deceased_on and resident.deceased_on < today else today
+        )
+        age = age_on(resident.birth_date, end)
     entry = (
-        CallListEntry.objects.filter(pk=work.entry_id).select_related("call_list").first()
+        CallListEntry.objects.filter(pk=work.entry_id).only("pk", "priority", "score_parts").first()
         if work.entry_id
         else None
     )
@@ -77,27 +94,27 @@ def _screen_context(
         if points
     ]
     contacts = list(
-        ContactRecord.objects.filter(payer_id=resident.pk)
-        .select_related("operator")
-        .order_by("-at", "-pk")[:RECENT_CONTACTS]
+        ContactRecord.objects.filter(payer_id=resident.pk).order_by("-at", "-pk")[:RECENT_CONTACTS]
     )
     for record in contacts:
         spec = OUTCOMES.get(record.outcome)
         record.outcome_label = spec.label if spec else record.outcome  # type: ignore[attr-defined]
+    history = list(WardHistory.objects.filter(payer=resident).order_by("-at")[:RECENT_HISTORY])
     return {
         "work": work,
         "resident": resident,
-        "o": overview,
+        "age": age,
+        "active_plans": active_plans,
         "verified": verified,
         # Amounts exist in the context only once identity is confirmed.
         "owed": owed if verified else None,
-        "totals": overview.totals if verified else [],
-        "total_balance": overview.total_balance if verified else None,
+        "totals": overview.totals if overview is not None else [],
+        "total_balance": overview.total_balance if overview is not None else None,
         "entry": entry,
         "score_parts": parts,
         "suggestion": contact_suggestion(payer_id=resident.pk, now=now),
         "contacts": contacts,
-        "history": overview.history[:RECENT_HISTORY],
+        "history": history,
         "choices": outcome_choices(identity_verified=verified),
         "form": form or OutcomeForm(),
         "identity_form": IdentityForm(),
@@ -147,7 +164,8 @@ def identity(request: HttpRequest) -> HttpResponse:
 def record(request: HttpRequest) -> HttpResponse:
     """Saves the outcome and returns to "Next"."""
     now = timezone.now()
-    work = current_work(actor=request.user, now=now)
+    contact_settings = ContactSettings.current()
+    work = current_work(actor=request.user, now=now, contact_settings=contact_settings)
     if work is None:
         messages.error(
             request, _("ロックの有効時間が過ぎました。「次へ」から対象を取り直してください。")
@@ -172,6 +190,7 @@ def record(request: HttpRequest) -> HttpResponse:
                 callback_for_team=data["callback_for"] == "team",
                 callback_requested_by_payer=data["callback_requested"],
                 client_addr=client_address(request),
+                contact_settings=contact_settings,
             )
         except ValidationError as error:
             form.add_error(None, error)

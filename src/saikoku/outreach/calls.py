@@ -17,13 +17,14 @@ entry of that payer, on every open list, and their open callbacks. While the loc
 holds, no other operator is given the payer; an abandoned lock simply expires. The
 claim is race-free on both databases:
 
-- PostgreSQL: candidates are read with SELECT … FOR UPDATE SKIP LOCKED inside the
-  transaction, and the payer's other rows are locked the same way; when one of them is
-  held by another transaction the payer is skipped, never waited for (no deadlock
-  between two operators claiming the same payer from two lists).
+- PostgreSQL: the claim takes a transaction-scoped advisory lock on the payer
+  (pg_try_advisory_xact_lock, in the statement that looks at who holds the payer's
+  rows); when another operator is claiming the payer at that instant, the payer is
+  skipped, never waited for (no deadlock between two operators claiming the same payer
+  from two lists).
 - SQLite: transactions begin IMMEDIATE (settings.py), so claims are serialised; the
-  conditional UPDATE … WHERE locked_until IS NULL OR locked_until <= now, checked for
-  the expected row count, is the backstop on both.
+  conditional UPDATE … WHERE locked_until IS NULL OR locked_until <= now, whose row
+  count is checked, is the backstop on both.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -56,8 +58,16 @@ from saikoku.outreach.models import (
     Team,
 )
 from saikoku.outreach.outcomes import OUTCOMES, Outcome
-from saikoku.outreach.rules import contact_allowed, contact_allowed_many, format_when, next_open_at
-from saikoku.people.models import Phone
+from saikoku.outreach.rules import (
+    BUDGET_CHANNELS,
+    contact_allowed,
+    contact_allowed_many,
+    contact_allowed_on,
+    contact_attempts,
+    format_when,
+    next_open_at,
+)
+from saikoku.people.models import Phone, Resident
 
 __all__ = [
     "WorkItem",
@@ -76,6 +86,9 @@ BATCH = 20
 MAX_BATCHES = 5
 # Rules that do not hold back a callback: the payer asked to be called.
 CALLBACK_WAIVES = {"cool_down", "promise_pending"}
+# Class of the PostgreSQL advisory locks (class, payer id) that serialise claims of one
+# payer ("SA1C" in hex: Saikoku); the audit chain's lock uses the one-key form.
+CLAIM_LOCK_CLASS = 0x5A1C
 
 
 @dataclass(frozen=True)
@@ -91,22 +104,21 @@ class WorkItem:
         return max(int((now - self.locked_since).total_seconds()), 0)
 
 
-class _LostRace(Exception):
-    """Another operator claimed a row between our read and our update."""
-
-
 def _free(now: dt.datetime, actor: Any) -> Q:
     return Q(locked_until__isnull=True) | Q(locked_until__lte=now) | Q(locked_by=actor)
 
 
-def _for_update(qs: QuerySet) -> QuerySet:
-    if connection.vendor == "postgresql":
-        return qs.select_for_update(skip_locked=True, of=("self",))
-    return qs
+def _held_by_other(now: dt.datetime, actor: Any) -> Q:
+    return Q(locked_until__gt=now) & ~Q(locked_by=actor)
 
 
 def _team_ids(actor: Any) -> list[int]:
     return list(Team.objects.filter(members=actor).values_list("pk", flat=True))
+
+
+def _my_teams(actor: Any) -> QuerySet:
+    """The operator's teams as a subquery: read inside the queries that need them."""
+    return Team.members.through.objects.filter(user_id=actor.pk).values("team_id")
 
 
 def _payer_entries(payer_id: int) -> QuerySet[CallListEntry]:
@@ -117,63 +129,94 @@ def _payer_entries(payer_id: int) -> QuerySet[CallListEntry]:
 
 def _claim_payer(*, payer_id: int, actor: Any, now: dt.datetime, until: dt.datetime) -> bool:
     """Locks every open entry and callback of the payer to `actor`; False when another
-    operator holds any of them (the caller then tries the next candidate)."""
+    operator holds any of them (the caller then tries the next candidate).
+
+    Two queries as a rule: one look at who holds the payer's rows (on PostgreSQL with
+    the payer's claim lock), one conditional UPDATE (two when the payer has callbacks).
+    """
     entries = _payer_entries(payer_id)
     callbacks = Callback.objects.filter(payer_id=payer_id, status=Callback.Status.OPEN)
-    rows: list[tuple[type, list[int]]] = []
-    for qs in (entries, callbacks):
-        held = list(_for_update(qs).values_list("pk", "locked_by_id", "locked_until"))
-        if connection.vendor == "postgresql" and len(held) != qs.count():
-            return False  # a row is locked by another transaction right now
-        if any(by not in (None, actor.pk) and until_ and until_ > now for _pk, by, until_ in held):
-            return False
-        rows.append((qs.model, [pk for pk, _by, _u in held]))
-    try:
-        with transaction.atomic():
-            for model, ids in rows:
-                if not ids:
-                    continue
-                claimed = (
-                    model.objects.filter(pk__in=ids)
-                    .filter(_free(now, actor))
-                    .update(locked_by=actor, locked_until=until)
-                )
-                if claimed != len(ids):
-                    raise _LostRace
-    except _LostRace:
-        return False
-    return True
-
-
-def current_work(*, actor: Any, now: dt.datetime) -> WorkItem | None:
-    """The payer locked to `actor` right now, if any (the call screen shows it)."""
-    lock = dt.timedelta(minutes=ContactSettings.current().lock_minutes)
-    callback = (
-        Callback.objects.filter(locked_by=actor, locked_until__gt=now, status=Callback.Status.OPEN)
-        .order_by("due_at")
-        .values_list("pk", "payer_id", "locked_until", "owner_id")
+    taken = _held_by_other(now, actor)
+    flags: dict[str, Any] = {
+        "held": Exists(entries.filter(taken)) | Exists(callbacks.filter(taken)),
+        "has_entries": Exists(entries),
+        "has_callbacks": Exists(callbacks),
+    }
+    if connection.vendor == "postgresql":
+        # Two operators claiming one payer at the same instant: the second one skips the
+        # payer at once instead of waiting on the first one's rows (and two claims of a
+        # payer on two lists cannot deadlock). Held to the end of this transaction.
+        flags["claim_lock"] = RawSQL(
+            "pg_try_advisory_xact_lock(%s::integer, %s::integer)", (CLAIM_LOCK_CLASS, payer_id)
+        )
+    else:
+        flags["claim_lock"] = Value(True)  # BEGIN IMMEDIATE serialises claims
+    state = (
+        Resident.objects.filter(pk=payer_id)
+        .annotate(**flags)
+        .values_list("claim_lock", "held", "has_entries", "has_callbacks")
         .first()
     )
+    if state is None:
+        return False
+    got_lock, held, has_entries, has_callbacks = state
+    if not got_lock or held:
+        return False
+    # Conditional on the rows still being free, and its count checked: the backstop,
+    # e.g. a claim committed between this statement's snapshot and the lock above.
+    claimed = 0
+    for present, qs in ((has_entries, entries), (has_callbacks, callbacks)):
+        if present:
+            claimed += qs.filter(_free(now, actor)).update(locked_by=actor, locked_until=until)
+    return claimed > 0
+
+
+def current_work(
+    *, actor: Any, now: dt.datetime, contact_settings: ContactSettings | None = None
+) -> WorkItem | None:
+    """The payer locked to `actor` right now, if any (the call screen shows it).
+
+    One query as a rule (a locked entry and no callback); a held callback comes first.
+    """
+    s = contact_settings or ContactSettings.current()
+    lock = dt.timedelta(minutes=s.lock_minutes)
+    held_callbacks = Callback.objects.filter(
+        locked_by=actor, locked_until__gt=now, status=Callback.Status.OPEN
+    )
+    entry = (
+        CallListEntry.objects.filter(locked_by=actor, locked_until__gt=now, status__in=OPEN_ENTRY)
+        .annotate(holds_callback=Exists(held_callbacks))
+        .order_by("-priority", "pk")
+        .values_list("pk", "payer_id", "locked_until", "assigned_to_id", "holds_callback")
+        .first()
+    )
+    callback = None
+    if entry is None or entry[4]:
+        callback = (
+            held_callbacks.order_by("due_at")
+            .values_list("pk", "payer_id", "locked_until", "owner_id")
+            .first()
+        )
     if callback is not None:
         pk, payer_id, until, owner_id = callback
-        entry = _payer_entries(payer_id).filter(locked_by=actor).order_by("-priority").first()
+        entry_id = (
+            _payer_entries(payer_id)
+            .filter(locked_by=actor)
+            .order_by("-priority")
+            .values_list("pk", flat=True)
+            .first()
+        )
         return WorkItem(
             payer_id=payer_id,
             source="callback_mine" if owner_id == actor.pk else "callback_team",
-            entry_id=entry.pk if entry else None,
+            entry_id=entry_id,
             callback_id=pk,
             locked_until=until,
             locked_since=until - lock,
         )
-    entry = (
-        CallListEntry.objects.filter(locked_by=actor, locked_until__gt=now, status__in=OPEN_ENTRY)
-        .order_by("-priority", "pk")
-        .values_list("pk", "payer_id", "locked_until", "assigned_to_id")
-        .first()
-    )
     if entry is None:
         return None
-    pk, payer_id, until, assigned = entry
+    pk, payer_id, until, assigned, _holds = entry
     return WorkItem(
         payer_id=payer_id,
         source="entry_mine" if assigned == actor.pk else "entry_team",
@@ -184,30 +227,31 @@ def current_work(*, actor: Any, now: dt.datetime) -> WorkItem | None:
     )
 
 
-def _callback_sources(actor: Any, now: dt.datetime, s: ContactSettings, teams: list[int]):
+def _callback_source(actor: Any, now: dt.datetime, s: ContactSettings, teams: QuerySet):
+    """Due callbacks the operator may take, in one query: their own first, then the
+    team's and the stale personal ones of others, each by due time."""
     due = Callback.objects.filter(status=Callback.Status.OPEN, due_at__lte=now).filter(
         _free(now, actor)
     )
-    mine = due.filter(owner=actor).order_by("due_at", "pk")
     stale = now - dt.timedelta(minutes=s.callback_fallback_minutes)
     memberships = Team.members.through.objects
     shares_team = Exists(memberships.filter(user_id=OuterRef("owner_id"), team_id__in=teams))
     owner_has_team = Exists(memberships.filter(user_id=OuterRef("owner_id")))
-    team = (
-        due.exclude(owner=actor)
-        .filter(
-            Q(team_id__in=teams, owner__isnull=True)
+    return (
+        due.filter(
+            Q(owner=actor)
+            | Q(team_id__in=teams, owner__isnull=True)
             | Q(team__isnull=True, owner__isnull=True)
             # A personal callback nobody took in time falls back to the owner's team
             # (or to everyone, when the owner has none).
             | (Q(owner__isnull=False, due_at__lte=stale) & (shares_team | ~owner_has_team))
         )
-        .order_by("due_at", "pk")
+        .annotate(theirs=Case(When(owner=actor, then=Value(0)), default=Value(1)))
+        .order_by("theirs", "due_at", "pk")
     )
-    return [("callback_mine", mine), ("callback_team", team)]
 
 
-def _entry_sources(actor: Any, now: dt.datetime, teams: list[int]):
+def _entry_sources(actor: Any, now: dt.datetime, teams: QuerySet):
     ready = (
         CallListEntry.objects.filter(status__in=OPEN_ENTRY, call_list__status=CallList.Status.OPEN)
         .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
@@ -218,20 +262,31 @@ def _entry_sources(actor: Any, now: dt.datetime, teams: list[int]):
     return [("entry_mine", mine), ("entry_team", team)]
 
 
-def call_next(*, actor: Any, now: dt.datetime | None = None) -> WorkItem | None:
+def call_next(
+    *,
+    actor: Any,
+    now: dt.datetime | None = None,
+    contact_settings: ContactSettings | None = None,
+) -> WorkItem | None:
     """Locks and returns the operator's highest-priority work, or None when nothing is
     callable now. Asking again while a lock holds returns the same payer (a double
-    click or a reload never strands a locked payer)."""
+    click or a reload never strands a locked payer).
+
+    About fifteen queries when the first candidates are callable, whatever the size of
+    the lists: the rules row, the operator's current lock (one), one query per source
+    tried, then for the whole batch of candidates the eligibility rules (eight: the
+    bills, one per rule) and the contact rules (one), and the claim (two).
+    """
     now = now or timezone.now()
+    s = contact_settings or ContactSettings.current()
     with transaction.atomic(durable=True):
-        current = current_work(actor=actor, now=now)
+        current = current_work(actor=actor, now=now, contact_settings=s)
         if current is not None:
             return current
-        s = ContactSettings.current()
-        teams = _team_ids(actor)
+        teams = _my_teams(actor)
         until = now + dt.timedelta(minutes=s.lock_minutes)
         for source, qs in [
-            *_callback_sources(actor, now, s, teams),
+            ("callback", _callback_source(actor, now, s, teams)),
             *_entry_sources(actor, now, teams),
         ]:
             item = _first_claimable(source, qs, actor=actor, now=now, until=until, s=s)
@@ -249,66 +304,75 @@ def _first_claimable(
     until: dt.datetime,
     s: ContactSettings,
 ) -> WorkItem | None:
-    is_callback = source.startswith("callback")
-    fields = ("pk", "payer_id", "requested_by_payer") if is_callback else ("pk", "payer_id")
+    is_callback = source == "callback"
+    fields = (
+        ("pk", "payer_id", "requested_by_payer", "owner_id") if is_callback else ("pk", "payer_id")
+    )
     seen: set[int] = set()
     for batch in range(MAX_BATCHES):
-        # Read without row locks: _claim_payer locks (SKIP LOCKED) only the rows of the
-        # payer it takes, so concurrent operators are not all pushed off one batch.
+        # Read without row locks: _claim_payer locks only the rows of the payer it
+        # takes, so concurrent operators are not all pushed off one batch.
         rows = list(qs.values_list(*fields)[batch * BATCH : (batch + 1) * BATCH])
         if not rows:
             return None
-        payer_ids = {row[1] for row in rows}
-        excluded = exclusions_for_payers(payer_ids, channel=Channel.OUTBOUND_CALL, now=now)
-        decisions = contact_allowed_many(
-            payer_ids=payer_ids, channel=Channel.OUTBOUND_CALL, now=now
+        payer_ids = {row[1] for row in rows} - seen
+        # The whole batch at once: a fixed number of queries, not a dozen per payer.
+        excluded = exclusions_for_payers(
+            payer_ids, channel=Channel.OUTBOUND_CALL, now=now, contact_settings=s
         )
-        for row in rows:
-            pk, payer_id = row[0], row[1]
-            if payer_id in seen:
-                continue
-            seen.add(payer_id)
-            reasons = set(excluded.get(payer_id, ()))
-            if is_callback:
-                reasons -= CALLBACK_WAIVES
-            if reasons:
-                continue
-            decision = decisions[payer_id]
-            if not decision.allowed and is_callback and row[2]:
-                decision = contact_allowed(
-                    payer_id=payer_id,
-                    channel=Channel.OUTBOUND_CALL,
-                    now=now,
-                    callback_requested=True,
-                )
-            if not decision.allowed:
-                if not is_callback and decision.next_possible_at is not None:
-                    # Not before then: keeps refused payers from clogging the head.
-                    CallListEntry.objects.filter(pk=pk).update(
-                        next_attempt_at=decision.next_possible_at
+        decisions = contact_allowed_many(
+            payer_ids=payer_ids, channel=Channel.OUTBOUND_CALL, now=now, contact_settings=s
+        )
+        pushed_back: dict[dt.datetime, list[int]] = {}
+        try:
+            for row in rows:
+                pk, payer_id = row[0], row[1]
+                if payer_id in seen:
+                    continue
+                seen.add(payer_id)
+                reasons = set(excluded.get(payer_id, ()))
+                if is_callback:
+                    reasons -= CALLBACK_WAIVES
+                if reasons:
+                    continue
+                decision = decisions[payer_id]
+                if not decision.allowed and is_callback and row[2]:
+                    decision = contact_allowed(
+                        payer_id=payer_id,
+                        channel=Channel.OUTBOUND_CALL,
+                        now=now,
+                        callback_requested=True,
+                        contact_settings=s,
                     )
-                continue
-            if not _claim_payer(payer_id=payer_id, actor=actor, now=now, until=until):
-                continue
-            entry_id = (
-                pk
-                if not is_callback
-                else (
-                    _payer_entries(payer_id)
-                    .filter(locked_by=actor)
-                    .order_by("-priority")
-                    .values_list("pk", flat=True)
-                    .first()
+                if not decision.allowed:
+                    if not is_callback and decision.next_possible_at is not None:
+                        # Not before then: keeps refused payers from clogging the head.
+                        pushed_back.setdefault(decision.next_possible_at, []).append(pk)
+                    continue
+                if not _claim_payer(payer_id=payer_id, actor=actor, now=now, until=until):
+                    continue
+                if is_callback:
+                    mine = row[3] == actor.pk
+                    entry_id = (
+                        _payer_entries(payer_id)
+                        .filter(locked_by=actor)
+                        .order_by("-priority")
+                        .values_list("pk", flat=True)
+                        .first()
+                    )
+                return WorkItem(
+                    payer_id=payer_id,
+                    source=(
+                        ("callback_mine" if mine else "callback_team") if is_callback else source
+                    ),
+                    entry_id=entry_id if is_callback else pk,
+                    callback_id=pk if is_callback else None,
+                    locked_until=until,
+                    locked_since=now,
                 )
-            )
-            return WorkItem(
-                payer_id=payer_id,
-                source=source,
-                entry_id=entry_id,
-                callback_id=pk if is_callback else None,
-                locked_until=until,
-                locked_since=now,
-            )
+        finally:
+            for at, pks in pushed_back.items():
+                CallListEntry.objects.filter(pk__in=pks).update(next_attempt_at=at)
     return None
 
 
@@ -404,6 +468,7 @@ def contact_record_create(
     callback_requested_by_payer: bool = False,
     channel: str = Channel.OUTBOUND_CALL,
     client_addr: str = "",
+    contact_settings: ContactSettings | None = None,
 ) -> ContactRecord:
     """Records one attempt, and everything it sets in motion, in one transaction.
 
@@ -440,18 +505,21 @@ def contact_record_create(
                 % {"when": format_when(opens) if opens else "—"},
                 code="callback",
             )
-    s = ContactSettings.current()
+    s = contact_settings or ContactSettings.current()
     with transaction.atomic(durable=True):
-        working_callback = (
+        held_callbacks = list(
             Callback.objects.select_for_update()
             .filter(payer_id=payer_id, locked_by=actor, status=Callback.Status.OPEN)
-            .first()
+            .order_by("pk")
         )
-        if channel in (Channel.OUTBOUND_CALL, Channel.SMS):
-            decision = contact_allowed(
-                payer_id=payer_id,
-                channel=channel,
+        working_callback = held_callbacks[0] if held_callbacks else None
+        attempts: list[dt.datetime] | None = None
+        if channel in BUDGET_CHANNELS:
+            attempts = contact_attempts(payer_id=payer_id, now=now)
+            decision = contact_allowed_on(
+                attempts,
                 now=now,
+                contact_settings=s,
                 callback_requested=bool(working_callback and working_callback.requested_by_payer),
             )
             if not decision.allowed:
@@ -476,7 +544,9 @@ def contact_record_create(
             note=note,
             call_list_entry=entries[0] if entries else None,
         )
-        owed = unpaid_balance(payer_id)
+        # The bills are read only when a promise or a task needs them (not for the
+        # busy, no-answer and voicemail attempts that make up most records).
+        owed = unpaid_balance(payer_id) if spec.needs_promise or spec.task_kind else {}
         if spec.needs_promise:
             Promise.objects.create(
                 payer_id=payer_id,
@@ -487,7 +557,8 @@ def contact_record_create(
             )
         callback = None
         if callback_at is not None:
-            team_id = _team_ids(actor)[0] if callback_for_team and _team_ids(actor) else None
+            teams = _team_ids(actor) if callback_for_team else []
+            team_id = teams[0] if teams else None
             callback = Callback.objects.create(
                 payer_id=payer_id,
                 due_at=callback_at,
@@ -519,7 +590,15 @@ def contact_record_create(
                 phone=phone,
                 defaults={"status": spec.phone_status, "recorded_at": now, "recorded_by": actor},
             )
-        next_at = _retry_at(spec, payer_id=payer_id, now=now, s=s, phone=phone)
+        next_at = _retry_at(
+            spec,
+            payer_id=payer_id,
+            now=now,
+            s=s,
+            phone=phone,
+            # The record just written counts as an attempt.
+            attempts=[*attempts, now] if attempts is not None else None,
+        )
         if callback is not None:
             next_at = None  # the callback brings the payer back
         status = CallListEntry.Status.RETRY if next_at else CallListEntry.Status.DONE
@@ -540,8 +619,15 @@ def contact_record_create(
             working_callback.locked_by = None
             working_callback.locked_until = None
             working_callback.save(update_fields=["due_at", "status", "locked_by", "locked_until"])
-        # Any other lock this operator held on the payer ends with the record.
-        call_release(actor=actor, payer_id=payer_id)
+        # Any other lock this operator held on the payer ends with the record (an
+        # entry on a list closed meanwhile, a second callback).
+        CallListEntry.objects.filter(locked_by=actor, payer_id=payer_id).update(
+            locked_by=None, locked_until=None
+        )
+        if len(held_callbacks) > 1:
+            Callback.objects.filter(pk__in=[c.pk for c in held_callbacks[1:]]).update(
+                locked_by=None, locked_until=None
+            )
         audit_record(
             actor=actor,
             action="contact_record",
@@ -562,7 +648,13 @@ def contact_record_create(
 
 
 def _retry_at(
-    spec: Outcome, *, payer_id: int, now: dt.datetime, s: ContactSettings, phone: Phone | None
+    spec: Outcome,
+    *,
+    payer_id: int,
+    now: dt.datetime,
+    s: ContactSettings,
+    phone: Phone | None,
+    attempts: list[dt.datetime] | None = None,
 ) -> dt.datetime | None:
     """When to try again after this outcome (None: the entry is done). Within the
     contact rules: the record just written already counts."""
@@ -577,7 +669,12 @@ def _retry_at(
         if not others.exists():
             return None  # no number left to try
     at = now + dt.timedelta(minutes=getattr(s, spec.retry_minutes_setting))
-    decision = contact_allowed(payer_id=payer_id, channel=Channel.OUTBOUND_CALL, now=at)
+    if attempts is not None:
+        decision = contact_allowed_on(attempts, now=at, contact_settings=s)
+    else:
+        decision = contact_allowed(
+            payer_id=payer_id, channel=Channel.OUTBOUND_CALL, now=at, contact_settings=s
+        )
     return at if decision.allowed else decision.next_possible_at
 
 

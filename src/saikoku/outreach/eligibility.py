@@ -98,17 +98,18 @@ def rule_hits(
     now: dt.datetime,
     groups: dict[int, PayerFacts] | None = None,
     universe: set[int] | None = None,
+    contact_settings: ContactSettings | None = None,
 ) -> dict[str, set[int]]:
     """rule code -> payers the rule excludes, before approvals.
 
     `groups` lets a caller that already read the unpaid bills (lists.py) pass them in.
     Only "nothing_owed" needs the universe of payers; every other rule reads just the
-    payers it concerns.
+    payers it concerns. `contact_settings`: the rules row, when the caller holds it.
     """
     if channel not in CHANNELS:
         raise ValueError(f"unknown channel {channel!r}")
     today = timezone.localdate(now)
-    contact = ContactSettings.current()
+    contact = contact_settings or ContactSettings.current()
     if groups is None:
         groups = unpaid_facts(payer_ids, today=today)
     if universe is None:
@@ -196,6 +197,7 @@ def exclusions_for_payers(
     channel: str,
     now: dt.datetime,
     groups: dict[int, PayerFacts] | None = None,
+    contact_settings: ContactSettings | None = None,
 ) -> dict[int, list[str]]:
     """payer id -> rule codes that exclude the payer now ([] = may be contacted).
 
@@ -204,8 +206,22 @@ def exclusions_for_payers(
     """
     wanted = set(payer_ids) if payer_ids is not None else None
     universe = wanted if wanted is not None else all_payer_ids()
-    hits = rule_hits(wanted, channel=channel, now=now, groups=groups, universe=universe)
-    approvals = _approvals(wanted, timezone.localdate(now))
+    hits = rule_hits(
+        wanted,
+        channel=channel,
+        now=now,
+        groups=groups,
+        universe=universe,
+        contact_settings=contact_settings,
+    )
+    # An approval only lifts a rule that hits: with no hit (the usual "Next" batch)
+    # there is nothing to read.
+    hit = set().union(*hits.values())
+    approvals = (
+        _approvals(wanted & hit if wanted is not None else None, timezone.localdate(now))
+        if hit
+        else {}
+    )
     # Rules in their display order for each payer.
     return exclusions_from_hits(hits, sorted(universe), approvals=approvals)
 

@@ -37,6 +37,8 @@ __all__ = [
     "RuleDecision",
     "contact_allowed",
     "contact_allowed_many",
+    "contact_allowed_on",
+    "contact_attempts",
     "format_when",
     "is_holiday",
     "next_open_at",
@@ -220,15 +222,25 @@ def _check(
 
 
 def contact_allowed(
-    *, payer_id: int, channel: str, now: dt.datetime, callback_requested: bool = False
+    *,
+    payer_id: int,
+    channel: str,
+    now: dt.datetime,
+    callback_requested: bool = False,
+    contact_settings: ContactSettings | None = None,
 ) -> RuleDecision:
-    """May the center contact this payer by `channel` at `now`? One query.
+    """May the center contact this payer by `channel` at `now`? One query (two without
+    `contact_settings`, the rules row a caller may already hold).
 
     channel is "outbound_call" or "sms"; both spend the same budget. A callback the
     payer asked for waives the minimum gap (they want the call), nothing else.
     """
     return contact_allowed_many(
-        payer_ids=[payer_id], channel=channel, now=now, callback_requested=callback_requested
+        payer_ids=[payer_id],
+        channel=channel,
+        now=now,
+        callback_requested=callback_requested,
+        contact_settings=contact_settings,
     )[payer_id]
 
 
@@ -238,14 +250,36 @@ def contact_allowed_many(
     channel: str,
     now: dt.datetime,
     callback_requested: bool = False,
+    contact_settings: ContactSettings | None = None,
 ) -> dict[int, RuleDecision]:
     """contact_allowed for several payers at once (one query): "Next" checks a batch."""
     if channel not in BUDGET_CHANNELS:
         raise ValueError(f"unknown channel {channel!r}")
     ids = list(payer_ids)
-    s = ContactSettings.current()
+    s = contact_settings or ContactSettings.current()
     attempts = _attempts(ids, now)
     return {
         pk: _decide(attempts.get(pk, []), now=now, s=s, callback_requested=callback_requested)
         for pk in ids
     }
+
+
+def contact_attempts(*, payer_id: int, now: dt.datetime) -> list[dt.datetime]:
+    """The attempt times the rules look at for a decision at `now` or a little later,
+    oldest first (one query): for a caller that decides twice, e.g. now and at the
+    retry time after writing a record."""
+    return _attempts([payer_id], now).get(payer_id, [])
+
+
+def contact_allowed_on(
+    attempts: list[dt.datetime],
+    *,
+    now: dt.datetime,
+    contact_settings: ContactSettings,
+    callback_requested: bool = False,
+) -> RuleDecision:
+    """contact_allowed on attempt times already read (contact_attempts, plus any the
+    caller has just written); no query."""
+    return _decide(
+        sorted(attempts), now=now, s=contact_settings, callback_requested=callback_requested
+    )
