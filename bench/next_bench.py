@@ -355,8 +355,10 @@ def main() -> None:
     import django
 
     django.setup()
+    from django.core.management import call_command
     from django.db import connections
 
+    call_command("migrate", verbosity=0)  # the schema of the code under test
     user_ids = prepare(args.operators)
     sessions = [session_cookie(pk) for pk in user_ids]
     connections.close_all()

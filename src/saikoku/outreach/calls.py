@@ -258,7 +258,11 @@ def _entry_sources(actor: Any, now: dt.datetime, teams: QuerySet):
         .filter(_free(now, actor))
     )
     mine = ready.filter(assigned_to=actor).order_by("-priority", "pk")
-    team = ready.filter(assigned_to__isnull=True, team_id__in=teams).order_by("-priority", "pk")
+    # team__isnull=False: lets PostgreSQL use the partial index on team entries (the
+    # teams come as a subquery, from which the planner cannot prove it).
+    team = ready.filter(assigned_to__isnull=True, team__isnull=False, team_id__in=teams).order_by(
+        "-priority", "pk"
+    )
     return [("entry_mine", mine), ("entry_team", team)]
 
 
