@@ -272,8 +272,16 @@ class Operator(threading.Thread):
             headers["Content-Type"] = "application/x-www-form-urlencoded"
             data = urllib.parse.urlencode(body or {})
         started = time.perf_counter()
-        conn.request(method, path, body=data, headers=headers)
-        response = conn.getresponse()
+        try:
+            conn.request(method, path, body=data, headers=headers)
+            response = conn.getresponse()
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            # The server closed the idle keep-alive connection during the talk (as any
+            # server does after a few seconds): reconnect, as a browser does, and keep
+            # the reconnection in the measured time.
+            conn.close()
+            conn.request(method, path, body=data, headers=headers)
+            response = conn.getresponse()
         text = response.read().decode("utf-8", "replace")
         return response.status, text, (time.perf_counter() - started) * 1000
 
