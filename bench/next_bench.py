@@ -28,7 +28,7 @@ full-scale demo package (≈45,500 payers, ≈500,000 bills) through
        redirects to (renders the call screen): what the operator waits for after
        pressing N, measured from the POST to the end of the screen;
     2. the talk: a random pause, by default 0.5–2 s (`--talk MIN MAX`). A real call
-       lasts minutes; the pause is compressed so that all 20 sessions stay busy at
+       lasts minutes; the pause is compressed so that all 20 operators stay busy at
        once: up to 13 calls a second, where a real center of 20 operators makes
        well under one, so the figure is a stress figure. Halfway through the pause the client
        asks GET /healthz (the trivial view: no login, no database) as the baseline
