@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import translation
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -11,6 +12,16 @@ PASSWORD = "correct-horse-battery-staple"
 @pytest.fixture(autouse=True)
 def _fast_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _japanese_by_default():
+    """Every test starts in the default language: a request in English leaves English
+    active in the thread (LocaleMiddleware does not reset it), which would otherwise
+    leak into the next test's messages."""
+    translation.activate("ja")
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
