@@ -6,11 +6,15 @@ from __future__ import annotations
 import ast
 import gettext
 import re
+import shutil
 from pathlib import Path
+
+from django.core.management import call_command
 
 import saikoku
 
-LOCALE = Path(saikoku.__file__).parent / "locale" / "en" / "LC_MESSAGES"
+SOURCE = Path(saikoku.__file__).parent
+LOCALE = SOURCE / "locale" / "en" / "LC_MESSAGES"
 
 
 def _entries(text: str) -> list[dict[str, object]]:
@@ -75,3 +79,34 @@ def test_placeholders_survive_translation():
         wanted = set(re.findall(r"%\(\w+\)[sd]", str(entry["msgid"])))
         for msgstr in entry["msgstr"]:  # type: ignore[union-attr]
             assert set(re.findall(r"%\(\w+\)[sd]", msgstr)) == wanted, entry["msgid"]
+
+
+def _keys(entries: list[dict[str, object]]) -> set[tuple[str, str]]:
+    return {
+        (str(e.get("msgctxt", "")), str(e["msgid"]))
+        for e in entries
+        if e.get("msgid") and not e.get("obsolete")
+    }
+
+
+def test_the_catalogue_holds_exactly_what_makemessages_extracts(tmp_path, settings, monkeypatch):
+    # Extract with the same command a translator runs, from a copy of the source, so the
+    # committed catalogue is neither touched nor merged into: a new _("…") or
+    # {% translate %} that nobody added to the catalogue would show in Japanese to an
+    # English user, and an entry the source no longer has is dead weight.
+    copy = tmp_path / "saikoku"
+    shutil.copytree(
+        SOURCE,
+        copy,
+        ignore=shutil.ignore_patterns("locale", "var", "static", "__pycache__", "*.mo"),
+    )
+    (copy / "locale").mkdir()
+    settings.LOCALE_PATHS = []
+    monkeypatch.chdir(copy)
+    call_command("makemessages", locale=["en"], no_obsolete=True, verbosity=0)
+
+    extracted = _keys(_entries((copy / "locale/en/LC_MESSAGES/django.po").read_text("utf-8")))
+    catalogue = _keys(_entries((LOCALE / "django.po").read_text("utf-8")))
+    assert len(extracted) > 100
+    assert sorted(extracted - catalogue) == []
+    assert sorted(catalogue - extracted) == []
