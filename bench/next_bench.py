@@ -18,7 +18,8 @@ full-scale demo package (≈45,500 payers, ≈500,000 bills) through
   (lists.call_list_build; earlier bench lists are closed), whose highest-priority
   pending entries are assigned in slices of 400 to each operator, leaving out payers
   attempted in the last seven days (earlier runs), so every run starts alike; then
-  ANALYZE of the outreach tables (what autovacuum does shortly after such a build);
+  ANALYZE of the outreach tables (what autovacuum does shortly after such a build)
+  and of any table never analyzed (the demo import on a server without autovacuum);
 - starts gunicorn in its own processes (`--workers` × `--threads`, gthread, persistent
   database connections: SAIKOKU_DB_CONN_MAX_AGE=60, as production runs it);
 - runs one client thread per operator in this process (plain http.client, one
@@ -153,9 +154,19 @@ def prepare(operators: int) -> list[int]:
         )
     # Fresh statistics for the planner, as autovacuum would gather within a minute of
     # a list build (44,000 new rows); without them the first minutes plan on guesses.
+    # Tables never analyzed at all (the demo import, on a server running without
+    # autovacuum) are analyzed too: the planner otherwise guesses, e.g. scans every
+    # payer's assessments to open one payer.
     with connection.cursor() as cursor:
-        for table in ("outreach_calllistentry", "outreach_calllist", "outreach_contactrecord"):
-            cursor.execute(f"ANALYZE {table}")
+        cursor.execute(
+            "SELECT relname FROM pg_stat_user_tables"
+            " WHERE last_analyze IS NULL AND last_autoanalyze IS NULL"
+        )
+        never = {row[0] for row in cursor.fetchall()}
+        for table in sorted(
+            never | {"outreach_calllistentry", "outreach_calllist", "outreach_contactrecord"}
+        ):
+            cursor.execute(f'ANALYZE "{table}"')
     print(
         f"list built in {built:.1f} s; {len(fresh)} entries assigned to {operators} operators",
         file=sys.stderr,

@@ -119,6 +119,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "saikoku.core.middleware.SlidingSessionMiddleware",
     "saikoku.web.middleware.JapaneseByDefaultMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -167,8 +168,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # Sessions end after inactivity; the page warns before (checklist: access control).
+# The expiry slides without a write on every request: core.middleware.SlidingSessionMiddleware.
 SESSION_COOKIE_AGE = env_int("SAIKOKU_SESSION_SECONDS", 30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -1,6 +1,9 @@
+import time
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 
 
@@ -15,4 +18,56 @@ class NoStoreMiddleware:
         if not request.path.startswith("/static/"):
             add_never_cache_headers(response)
             response["Cache-Control"] = "no-store, no-cache, must-revalidate, private, max-age=0"
+        return response
+
+
+# When the session row was last written (epoch seconds, in the session itself): the
+# server ends the session SESSION_COOKIE_AGE after that write.
+RENEWED_KEY = "_renewed_at"
+
+
+def session_seconds_left(request: HttpRequest | None) -> int:
+    """Seconds until the server ends this session unless a request renews it (the page's
+    timeout warning counts down from this, not from the full age)."""
+    age = settings.SESSION_COOKIE_AGE
+    session = getattr(request, "session", None)
+    renewed = session.get(RENEWED_KEY) if session is not None else None
+    if renewed is None:
+        return age
+    return max(round(renewed + age - time.time()), 0)
+
+
+class SlidingSessionMiddleware:
+    """Keeps the inactivity timeout sliding without writing the session row on every
+    request, as SESSION_SAVE_EVERY_REQUEST would (an UPDATE and its transaction on each
+    page, on the operator's hottest path too).
+
+    The row is written again, moving its expiry to now + SESSION_COOKIE_AGE, once less
+    than half of the age remains; and always on an htmx request or the keep-alive,
+    after which the page's timer restarts from the full age. So a session still ends
+    at most SESSION_COOKIE_AGE after the last request (never later than before), and
+    every page is told the exact time left (session_seconds_left), so its warning still
+    comes a minute before the end. Must come after SessionMiddleware.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        session = request.session
+        if settings.SESSION_COOKIE_NAME in request.COOKIES:
+            renewed = session.get(RENEWED_KEY)
+            now = time.time()
+            # No key once loaded: the cookie named no live session (nothing to renew).
+            if session.session_key is not None and (
+                renewed is None
+                or now - renewed >= settings.SESSION_COOKIE_AGE / 2
+                or request.headers.get("HX-Request") == "true"
+                or request.path_info == reverse("session_keepalive")
+            ):
+                session[RENEWED_KEY] = now  # marks the session modified: it is saved
+        response = self.get_response(request)
+        if session.modified and not session.is_empty():
+            # Saved anyway (a login, the identity check): the stamp follows the save.
+            session[RENEWED_KEY] = time.time()
         return response

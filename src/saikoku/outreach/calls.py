@@ -276,10 +276,11 @@ def call_next(
     callable now. Asking again while a lock holds returns the same payer (a double
     click or a reload never strands a locked payer).
 
-    About fifteen queries when the first candidates are callable, whatever the size of
+    About ten queries when the first candidates are callable, whatever the size of
     the lists: the rules row, the operator's current lock (one), one query per source
-    tried, then for the whole batch of candidates the eligibility rules (eight: the
-    bills, one per rule) and the contact rules (one), and the claim (two).
+    tried, then for the whole batch of candidates the eligibility rules (two: the
+    bills, then every other rule as an EXISTS per payer) and the contact rules (one),
+    and the claim (two).
     """
     now = now or timezone.now()
     s = contact_settings or ContactSettings.current()

@@ -6,7 +6,9 @@ CallList.excluded_counts) and a Japanese label. A ward_admin's ContactApproval l
 exactly the rule it names, for that payer, until its valid_until day (inclusive).
 
 The whole ward (≈45,500 payers) is evaluated with about ten aggregate queries, each
-returning only the payers a rule concerns; nothing is read per payer.
+returning only the payers a rule concerns; nothing is read per payer. A few payers
+(the batch "Next" looks at) take two queries: the bills, then the payers' flags and
+every other rule as an EXISTS per payer.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -59,6 +61,9 @@ EXCLUSION_RULES: dict[str, str] = {
 }
 
 CHANNELS = (Channel.OUTBOUND_CALL.value, Channel.SMS.value)
+# Up to this many payers exclusions_for_payers reads the rules as EXISTS per payer in
+# one query ("Next" asks for a batch of 20); a list build reads each rule's payers.
+PER_PAYER_LIMIT = 200
 
 # Measures during which the payer is not reminded (a seizure is not one of them: the
 # payer is still asked to pay what the seizure does not cover).
@@ -77,10 +82,14 @@ def _ids(queryset, field: str, payer_ids: set[int] | None) -> set[int]:
 def callable_payer_ids(payer_ids: set[int] | None, *, channel: str) -> set[int]:
     """Payers with a number the center may use: valid, with an E.164 form, and not
     marked wrong or out of service by an operator; for SMS a mobile number."""
+    return _ids(_callable_phones(channel), "resident_id", payer_ids)
+
+
+def _callable_phones(channel: str) -> QuerySet[Phone]:
     phones = Phone.objects.filter(is_valid=True, center_status__isnull=True).exclude(e164="")
     if channel == Channel.SMS:
         phones = phones.filter(kind=PhoneKind.MOBILE)
-    return _ids(phones, "resident_id", payer_ids)
+    return phones
 
 
 def _approvals(payer_ids: set[int] | None, today: dt.date) -> dict[int, set[str]]:
@@ -91,6 +100,43 @@ def _approvals(payer_ids: set[int] | None, today: dt.date) -> dict[int, set[str]
     return result
 
 
+def _related_rules(
+    *, channel: str, now: dt.datetime, contact: ContactSettings
+) -> dict[str, tuple[QuerySet, str]]:
+    """The rules read from other tables than the payer's own row: rule code -> (the
+    rows that make the rule hit, their payer field). "callable" is the opposite: the
+    payers it finds are the ones no_callable_number spares."""
+    today = timezone.localdate(now)
+    preference = Q(do_not_text=True) if channel == Channel.SMS else Q(do_not_call=True)
+    return {
+        "plan_in_good_standing": (Plan.objects.filter(status=PlanStatus.ACTIVE), "payer_id"),
+        "deferment_or_suspension": (
+            Measure.objects.filter(kind__in=PAUSING_MEASURES, start_on__lte=today).filter(
+                Q(end_on__isnull=True) | Q(end_on__gte=today)
+            ),
+            "payer_id",
+        ),
+        "do_not_contact": (ContactPreference.objects.filter(preference), "payer_id"),
+        "callable": (_callable_phones(channel), "resident_id"),
+        # Reached in person recently: a new call within the cool-down is pressure, not
+        # a reminder (the ward's guidance on 催告 frequency).
+        "cool_down": (
+            ContactRecord.objects.filter(
+                party=Party.SELF, at__gte=now - dt.timedelta(days=contact.cool_down_days)
+            ),
+            "payer_id",
+        ),
+        # The payer promised a date: wait until it (plus the grace days) has passed.
+        "promise_pending": (
+            Promise.objects.filter(
+                status=Promise.Status.OPEN,
+                promised_on__gte=today - dt.timedelta(days=contact.promise_grace_days),
+            ),
+            "payer_id",
+        ),
+    }
+
+
 def rule_hits(
     payer_ids: set[int] | None,
     *,
@@ -99,12 +145,15 @@ def rule_hits(
     groups: dict[int, PayerFacts] | None = None,
     universe: set[int] | None = None,
     contact_settings: ContactSettings | None = None,
+    per_payer: bool = False,
 ) -> dict[str, set[int]]:
     """rule code -> payers the rule excludes, before approvals.
 
     `groups` lets a caller that already read the unpaid bills (lists.py) pass them in.
     Only "nothing_owed" needs the universe of payers; every other rule reads just the
     payers it concerns. `contact_settings`: the rules row, when the caller holds it.
+    `per_payer` (a few given payers): one query for all the rules, each an EXISTS on
+    the payer, instead of one query per rule.
     """
     if channel not in CHANNELS:
         raise ValueError(f"unknown channel {channel!r}")
@@ -115,17 +164,46 @@ def rule_hits(
     if universe is None:
         universe = set(payer_ids) if payer_ids is not None else all_payer_ids()
     hits: dict[str, set[int]] = {code: set() for code in EXCLUSION_RULES}
-
-    flagged = restrict(
-        Resident.objects.filter(
-            Q(caution=True)
-            | Q(public_notice=True)
-            | Q(not_resident=True)
-            | Q(deceased_on__isnull=False)
-        ),
-        "pk",
-        payer_ids,
-    ).values_list("pk", "caution", "public_notice", "not_resident", "deceased_on")
+    hits["nothing_owed"] = {pk for pk in universe if pk not in groups}
+    related = _related_rules(channel=channel, now=now, contact=contact)
+    flags = ("caution", "public_notice", "not_resident", "deceased_on")
+    residents = Resident.objects.all()
+    if per_payer and payer_ids is not None:
+        # A small batch ("Next"): the flags and every rule kept in other tables in one
+        # query, instead of one round trip per rule.
+        rows = (
+            residents.filter(pk__in=payer_ids)
+            .annotate(
+                **{
+                    f"hit_{code}": Exists(queryset.filter(**{field: OuterRef("pk")}))
+                    for code, (queryset, field) in related.items()
+                }
+            )
+            .values_list("pk", *flags, *(f"hit_{code}" for code in related))
+        )
+        found: dict[str, set[int]] = {code: set() for code in related}
+        flagged = []
+        for pk, *values in rows:
+            flagged.append((pk, *values[: len(flags)]))
+            for code, hit in zip(related, values[len(flags) :], strict=True):
+                if hit:
+                    found[code].add(pk)
+    else:
+        flagged = list(
+            restrict(
+                residents.filter(
+                    Q(caution=True)
+                    | Q(public_notice=True)
+                    | Q(not_resident=True)
+                    | Q(deceased_on__isnull=False)
+                ),
+                "pk",
+                payer_ids,
+            ).values_list("pk", *flags)
+        )
+        found = {
+            code: _ids(queryset, field, payer_ids) for code, (queryset, field) in related.items()
+        }
     for pk, caution, public_notice, not_resident, deceased_on in flagged:
         if caution:
             hits["caution"].add(pk)
@@ -135,45 +213,14 @@ def rule_hits(
             hits["not_resident"].add(pk)
         if deceased_on is not None:
             hits["deceased"].add(pk)
-
-    hits["plan_in_good_standing"] = _ids(
-        Plan.objects.filter(status=PlanStatus.ACTIVE), "payer_id", payer_ids
-    )
-    hits["deferment_or_suspension"] = _ids(
-        Measure.objects.filter(kind__in=PAUSING_MEASURES, start_on__lte=today).filter(
-            Q(end_on__isnull=True) | Q(end_on__gte=today)
-        ),
-        "payer_id",
-        payer_ids,
-    )
-    hits["nothing_owed"] = {pk for pk in universe if pk not in groups}
-
-    preference = Q(do_not_text=True) if channel == Channel.SMS else Q(do_not_call=True)
-    hits["do_not_contact"] = _ids(
-        ContactPreference.objects.filter(preference), "payer_id", payer_ids
-    )
-    hits["no_callable_number"] = universe - callable_payer_ids(payer_ids, channel=channel)
-    # Reached in person recently: a new call within the cool-down is pressure, not a
-    # reminder (the ward's guidance on 催告 frequency).
-    hits["cool_down"] = _ids(
-        ContactRecord.objects.filter(
-            party=Party.SELF, at__gte=now - dt.timedelta(days=contact.cool_down_days)
-        ),
-        "payer_id",
-        payer_ids,
-    )
-    # The payer promised a date: wait until it (plus the grace days) has passed.
-    hits["promise_pending"] = _ids(
-        Promise.objects.filter(
-            status=Promise.Status.OPEN,
-            promised_on__gte=today - dt.timedelta(days=contact.promise_grace_days),
-        ),
-        "payer_id",
-        payer_ids,
-    )
+    for code, ids in found.items():
+        if code == "callable":
+            hits["no_callable_number"] = universe - ids
+        else:
+            hits[code] = ids
     if payer_ids is not None:
-        for code, found in hits.items():
-            hits[code] = found & universe
+        for code, payers in hits.items():
+            hits[code] = payers & universe
     return hits
 
 
@@ -213,6 +260,7 @@ def exclusions_for_payers(
         groups=groups,
         universe=universe,
         contact_settings=contact_settings,
+        per_payer=wanted is not None and len(wanted) <= PER_PAYER_LIMIT,
     )
     # An approval only lifts a rule that hits: with no hit (the usual "Next" batch)
     # there is nothing to read.

@@ -55,8 +55,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def session_keepalive(request: HttpRequest) -> HttpResponse:
-    """Answers the timeout warning's "continue" button; the session middleware renews
-    the session on every request (SESSION_SAVE_EVERY_REQUEST)."""
+    """Answers the timeout warning's "continue" button; core.middleware's
+    SlidingSessionMiddleware renews the session on this request."""
     if not request.user.is_authenticated:
         return HttpResponse(status=401)
     return HttpResponse(status=204)

@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django import template
-from django.conf import settings
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -16,6 +15,7 @@ from django.utils.translation import gettext
 
 from saikoku.arrears.owed import OwedLine
 from saikoku.core.dates import format_wareki
+from saikoku.core.middleware import session_seconds_left
 from saikoku.core.money import format_yen
 from saikoku.core.permissions import AUDIT_ROLES, PAYER_ROLES
 from saikoku.web.forms import AUDIT_ACTIONS
@@ -54,7 +54,8 @@ def console_context(context: template.Context) -> dict[str, object]:
         "can_lists": role in ("supervisor", "ward_admin"),
         "can_call": role in ("operator", "supervisor"),
         "can_tasks": role in PAYER_ROLES,
-        "session_age": settings.SESSION_COOKIE_AGE,
+        # What is left of the session, which is not renewed by every request.
+        "session_age": session_seconds_left(context.get("request")),
     }
 
 
