@@ -89,7 +89,10 @@ class CallbackAtField(forms.CharField):
             has_time = False
         if not has_time:
             raise forms.ValidationError(
-                _("日時として読めません。18:30（今日）や 2025-11-05 18:30 の形で入力してください。"),  # noqa: E501
+                _(
+                    "日時として読めません。"
+                    "18:30（今日）や 2025-11-05 18:30 の形で入力してください。"
+                ),
                 code="invalid_datetime",
             )
         return at
