@@ -38,6 +38,8 @@ def test_the_row_is_written_again_only_once_half_the_age_has_passed(operator):
         assert _expiry(client) == T0 + AGE  # not written
         # The page's timeout warning counts down what is really left.
         assert 'data-session-age="1200"' in page
+        # A renewal (htmx, keep-alive) restarts the warning from the full age.
+        assert 'data-session-max="1800"' in page
         clock.move_to(T0 + dt.timedelta(minutes=16))
         page = client.get(reverse("search")).content.decode()
         assert _expiry(client) == T0 + dt.timedelta(minutes=16) + AGE

@@ -49,25 +49,28 @@
 
   // Session timeout: warn one minute before the server ends the session.
   var body = document.body;
+  // data-session-age: seconds left now; data-session-max: the full age a renewal gives.
   var age = parseInt(body.getAttribute("data-session-age") || "", 10);
+  var full = parseInt(body.getAttribute("data-session-max") || "", 10) || age;
   if (!isNaN(age) && age > 0) {
     var warning = document.querySelector("[data-timeout-warning]");
     var warnTimer = null;
     var endTimer = null;
-    var schedule = function () {
+    var schedule = function (seconds) {
       clearTimeout(warnTimer);
       clearTimeout(endTimer);
       if (warning) warning.hidden = true;
       warnTimer = setTimeout(function () {
         if (warning) warning.hidden = false;
-      }, Math.max(age - 60, 0) * 1000);
+      }, Math.max(seconds - 60, 0) * 1000);
       endTimer = setTimeout(function () {
         window.location.href = body.getAttribute("data-login-url") || "/login/";
-      }, age * 1000);
+      }, seconds * 1000);
     };
-    schedule();
-    // htmx requests renew the session on the server too.
-    document.body.addEventListener("htmx:afterRequest", schedule);
+    var renewed = function () { schedule(full); };
+    schedule(age);
+    // htmx requests renew the session on the server to the full age.
+    document.body.addEventListener("htmx:afterRequest", renewed);
     var button = document.querySelector("[data-keepalive]");
     if (button) {
       button.addEventListener("click", function () {
@@ -77,7 +80,7 @@
           credentials: "same-origin",
           headers: { "X-CSRFToken": token ? token.value : "" }
         }).then(function (response) {
-          if (response.ok) schedule();
+          if (response.ok) renewed();
           else window.location.href = body.getAttribute("data-login-url") || "/login/";
         });
       });

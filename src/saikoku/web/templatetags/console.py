@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django import template
+from django.conf import settings
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -56,6 +57,8 @@ def console_context(context: template.Context) -> dict[str, object]:
         "can_tasks": role in PAYER_ROLES,
         # What is left of the session, which is not renewed by every request.
         "session_age": session_seconds_left(context.get("request")),
+        # An htmx request or the keep-alive renews the session to the full age.
+        "session_max": settings.SESSION_COOKIE_AGE,
     }
 
 
