@@ -255,3 +255,19 @@ def test_decided_promises_are_not_judged_again(payers, operator, status):
     promises_evaluate(today=datetime.date(2026, 6, 1))
     promise.refresh_from_db()
     assert promise.status == status
+
+
+def test_the_daily_command_breaks_an_unkept_promise_without_any_package(payers, operator):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    promise = record_promise(payers[YAMAMOTO], operator)
+    out = StringIO()
+    call_command("promises_evaluate", "--today", "2025-11-23", stdout=out)
+    promise.refresh_from_db()
+    assert promise.status == "open"  # still within the grace
+    call_command("promises_evaluate", "--today", "R7.11.24", stdout=out)
+    promise.refresh_from_db()
+    assert promise.status == "broken"
+    assert "不履行 1 件" in out.getvalue()
