@@ -1,6 +1,6 @@
 from django.urls import path
 
-from saikoku.outreach import call_views
+from saikoku.outreach import amend_views, call_views
 
 urlpatterns = [
     path("", call_views.screen, name="call_screen"),
@@ -9,4 +9,5 @@ urlpatterns = [
     path("record/", call_views.record, name="call_record"),
     path("release/", call_views.release, name="call_release"),
     path("dial/", call_views.dial_view, name="call_dial"),
+    path("records/<int:record_id>/amend/", amend_views.amend, name="contact_record_amend"),
 ]

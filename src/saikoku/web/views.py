@@ -26,6 +26,7 @@ from saikoku.core.permissions import (
     role_required,
 )
 from saikoku.outreach.call_forms import PurposeForm
+from saikoku.outreach.records import payer_contact_records
 from saikoku.people.models import Resident
 from saikoku.people.selectors import search_payers
 from saikoku.web.forms import OwedOnForm
@@ -165,6 +166,7 @@ def payer_page(request: HttpRequest, resident_id: int) -> HttpResponse:
         {
             "o": overview,
             "resident": resident,
+            "contacts": payer_contact_records(request.user, resident.pk),
             "show_caution_note": can_see_caution_note(request.user),
             **_owed_context(request, resident, overview.bills),
         },
