@@ -155,3 +155,12 @@ def test_next_and_its_screen_read_a_fixed_number_of_queries_and_no_bills(
     with django_assert_num_queries(SAVE_QUERIES[connection.vendor]):
         op_client.post(reverse("call_record"), {"outcome": "no_answer"})
     assert ContactRecord.objects.filter(payer_id=calls_payers[AOKI]).count() == 13
+
+
+@time_machine.travel(dt.datetime(2025, 11, 8, 20, 30, tzinfo=dt.UTC), tick=False)
+def test_next_outside_the_contact_hours_says_when_calling_opens(op_client):
+    # 2025-11-09 05:30 in Tokyo, a Sunday: the next window is Monday 09:00.
+    response = op_client.post(reverse("call_next"), follow=True)
+    text = response.content.decode()
+    assert "連絡可能時間外です。令和7年11月10日（月）09:00 から架電できます。" in text
+    assert not CallListEntry.objects.filter(locked_by__isnull=False).exists()

@@ -37,6 +37,7 @@ from saikoku.outreach.calls import (
 from saikoku.outreach.models import CallListEntry, ContactRecord, ContactSettings
 from saikoku.outreach.outcomes import OUTCOMES, outcome_choices
 from saikoku.outreach.priority import PRIORITY_PARTS
+from saikoku.outreach.rules import format_when, next_open_at
 from saikoku.outreach.suggest import contact_suggestion
 
 CALL_ROLES = ("operator", "supervisor")
@@ -138,9 +139,16 @@ def screen(request: HttpRequest) -> HttpResponse:
 @require_POST
 @role_required(*CALL_ROLES)
 def next_payer(request: HttpRequest) -> HttpResponse:
-    work = call_next(actor=request.user, now=timezone.now())
+    now = timezone.now()
+    work = call_next(actor=request.user, now=now)
     if work is None:
-        messages.info(request, _("いま架電できる対象はありません。"))
+        opens = next_open_at(now)
+        if opens is not None and opens > now:
+            # Outside the contact hours nobody is callable: say when it opens again.
+            message = _("連絡可能時間外です。%(when)s から架電できます。")
+            messages.info(request, message % {"when": format_when(opens)})
+        else:
+            messages.info(request, _("いま架電できる対象はありません。"))
     return redirect("call_screen")
 
 
