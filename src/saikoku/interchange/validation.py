@@ -245,38 +245,25 @@ _KEY_NAMES = {
 }
 
 
+def _key_error(
+    log: ProblemLog, code: str, file: str, line: int, column: str, kind: str, value: Any, **extra
+) -> None:
+    """One error about a key (a duplicate, an unknown reference), named in ja and en."""
+    ja, en = _KEY_NAMES[kind]
+    shown = "-".join(str(v) for v in value) if isinstance(value, tuple) else value
+    log.error(code, file=file, line=line, column=column, key=ja, key_en=en, value=shown, **extra)
+
+
 def _duplicate(
     log: ProblemLog, file: str, line: int, column: str, kind: str, value: Any, first_line: int
 ) -> None:
-    ja, en = _KEY_NAMES[kind]
-    shown = "-".join(str(v) for v in value) if isinstance(value, tuple) else value
-    log.error(
-        "duplicate_key",
-        file=file,
-        line=line,
-        column=column,
-        key=ja,
-        key_en=en,
-        value=shown,
-        first_line=first_line,
-    )
+    _key_error(log, "duplicate_key", file, line, column, kind, value, first_line=first_line)
 
 
 def _unknown(
     log: ProblemLog, file: str, line: int, column: str, kind: str, value: Any, target: str
 ) -> None:
-    ja, en = _KEY_NAMES[kind]
-    shown = "-".join(str(v) for v in value) if isinstance(value, tuple) else value
-    log.error(
-        "unknown_reference",
-        file=file,
-        line=line,
-        column=column,
-        key=ja,
-        key_en=en,
-        value=shown,
-        target=target,
-    )
+    _key_error(log, "unknown_reference", file, line, column, kind, value, target=target)
 
 
 def _persons(rows: Iterator, parsed: Parsed, known: Known, log: ProblemLog) -> None:

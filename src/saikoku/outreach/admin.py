@@ -5,41 +5,19 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from saikoku.core.models import Role
+from saikoku.core.admin import WardAdminOnly, is_ward_admin
 from saikoku.outreach.models import ContactSettings, Team
 
 
-def _is_ward_admin(request) -> bool:
-    user = request.user
-    return bool(user.is_active and user.is_authenticated and user.role == Role.WARD_ADMIN)
-
-
-class WardAdminOnly(admin.ModelAdmin):
-    def has_module_permission(self, request) -> bool:
-        return _is_ward_admin(request)
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return _is_ward_admin(request)
-
-    def has_add_permission(self, request) -> bool:
-        return _is_ward_admin(request)
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return _is_ward_admin(request)
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return _is_ward_admin(request)
-
-
 @admin.register(ContactSettings)
-class ContactSettingsAdmin(WardAdminOnly):
+class ContactSettingsAdmin(WardAdminOnly, admin.ModelAdmin):
     """One row (pk=1): it is edited, never added twice nor deleted."""
 
     exclude = ("updated_by",)
     list_display = ("__str__", "updated_at", "updated_by")
 
     def has_add_permission(self, request) -> bool:
-        return _is_ward_admin(request) and not ContactSettings.objects.exists()
+        return is_ward_admin(request) and not ContactSettings.objects.exists()
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
@@ -50,6 +28,6 @@ class ContactSettingsAdmin(WardAdminOnly):
 
 
 @admin.register(Team)
-class TeamAdmin(WardAdminOnly):
+class TeamAdmin(WardAdminOnly, admin.ModelAdmin):
     list_display = ("name",)
     filter_horizontal = ("members",)
