@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from saikoku.core.permissions import register_work_source, unregister_work_source
+
 # Playwright's sync API runs an event loop in this thread; Django refuses database
 # access from a thread with a running loop unless told it is safe (it is: the loop
 # only talks to the browser).
@@ -38,11 +40,17 @@ def _console_package_module():
 
 
 @pytest.fixture(autouse=True)
-def _operators_work_every_payer(monkeypatch):
+def _operators_work_every_payer():
     """These tests are about the payer page itself; purpose-bound access (an operator
     outside their own work gives a reason first) is tested in
     tests/outreach/test_calls_views.py. Here operators open payers as their own work."""
-    monkeypatch.setattr("saikoku.web.views.operator_has_work_for", lambda user, resident_id: True)
+    register_work_source(_every_payer, first=True)
+    yield
+    unregister_work_source(_every_payer)
+
+
+def _every_payer(user, resident_id) -> bool:
+    return True
 
 
 @pytest.fixture(scope="session")

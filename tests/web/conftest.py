@@ -7,16 +7,23 @@ import pytest
 from console_package import build_console_package
 from django.test import Client
 
+from saikoku.core.permissions import register_work_source, unregister_work_source
 from saikoku.interchange.services import package_import
 from saikoku.people.models import Resident
 
 
 @pytest.fixture(autouse=True)
-def _operators_work_every_payer(monkeypatch):
+def _operators_work_every_payer():
     """These tests are about the payer page itself; purpose-bound access (an operator
     outside their own work gives a reason first) is tested in
     tests/outreach/test_calls_views.py. Here operators open payers as their own work."""
-    monkeypatch.setattr("saikoku.web.views.operator_has_work_for", lambda user, resident_id: True)
+    register_work_source(_every_payer, first=True)
+    yield
+    unregister_work_source(_every_payer)
+
+
+def _every_payer(user, resident_id) -> bool:
+    return True
 
 
 @pytest.fixture(scope="session")

@@ -32,6 +32,8 @@ __all__ = [
     "effective_due_date",
     "is_business_day",
     "is_closed_day",
+    "is_holiday",
+    "is_year_end_closure",
     "next_business_day",
     "period_end",
     "standard_due_dates",
@@ -40,14 +42,20 @@ __all__ = [
 _ONE_DAY = dt.timedelta(days=1)
 
 
-def _is_year_end_closure(d: dt.date) -> bool:
+def is_year_end_closure(d: dt.date) -> bool:
     """29 December – 3 January: the year-end closure of every Tokyo ward office."""
     return (d.month == 12 and d.day >= 29) or (d.month == 1 and d.day <= 3)
 
 
+def is_holiday(d: dt.date) -> bool:
+    """A national or substitute holiday, or the year-end closure, on any day of the
+    week (the contact rules treat weekends apart from holidays)."""
+    return jpholiday.is_holiday(d) or is_year_end_closure(d)
+
+
 def is_closed_day(d: dt.date) -> bool:
     """True on Saturday, Sunday, a national (or substitute) holiday and 12/29–1/3."""
-    return d.weekday() >= 5 or jpholiday.is_holiday(d) or _is_year_end_closure(d)
+    return d.weekday() >= 5 or is_holiday(d)
 
 
 def is_business_day(d: dt.date) -> bool:

@@ -13,20 +13,18 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from saikoku.backoffice.models import Task, TaskKind, TaskStatus
+from saikoku.core.roles import Capability, user_can
 
 __all__ = ["can_work_task", "task_for_user", "task_queue", "tasks_visible_to"]
 
-READ_ALL_ROLES = ("supervisor", "ward_admin")
-
 
 def tasks_visible_to(user: Any) -> QuerySet[Task]:
-    role = getattr(user, "role", "")
     tasks = Task.objects.select_related("payer", "created_by", "accepted_by")
-    if role == "ward_staff":
+    if user_can(user, Capability.WORK_DEPARTMENT_QUEUE):
         return tasks.filter(department=user.department)
-    if role in READ_ALL_ROLES:
+    if user_can(user, Capability.READ_ALL_TASKS):
         return tasks
-    if role == "operator":
+    if user_can(user, Capability.WORK_WITH_PAYERS):
         return tasks.filter(kind=TaskKind.VERIFY_PAYMENT, created_by=user)
     return tasks.none()
 

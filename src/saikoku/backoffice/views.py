@@ -13,11 +13,12 @@ from saikoku.backoffice.forms import TaskCloseForm
 from saikoku.backoffice.selectors import can_work_task, task_for_user, task_queue
 from saikoku.backoffice.services import task_accept, task_close
 from saikoku.core.audit import client_address
-from saikoku.core.permissions import PAYER_ROLES, role_required
+from saikoku.core.permissions import capability_required
+from saikoku.core.roles import Capability
 
 
 @require_GET
-@role_required(*PAYER_ROLES)
+@capability_required(Capability.WORK_WITH_PAYERS)
 def queue(request: HttpRequest) -> HttpResponse:
     closed = request.GET.get("closed") == "1"
     tasks = list(task_queue(request.user, closed=closed)[:200])
@@ -27,7 +28,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@role_required(*PAYER_ROLES)
+@capability_required(Capability.WORK_WITH_PAYERS)
 def detail(request: HttpRequest, task_id: int) -> HttpResponse:
     task = task_for_user(request.user, task_id)
     return render(
@@ -43,7 +44,7 @@ def detail(request: HttpRequest, task_id: int) -> HttpResponse:
 
 
 @require_POST
-@role_required("ward_staff")
+@capability_required(Capability.WORK_DEPARTMENT_QUEUE)
 def accept(request: HttpRequest, task_id: int) -> HttpResponse:
     task = task_for_user(request.user, task_id)
     try:
@@ -55,7 +56,7 @@ def accept(request: HttpRequest, task_id: int) -> HttpResponse:
 
 
 @require_POST
-@role_required("ward_staff")
+@capability_required(Capability.WORK_DEPARTMENT_QUEUE)
 def close(request: HttpRequest, task_id: int) -> HttpResponse:
     task = task_for_user(request.user, task_id)
     form = TaskCloseForm(request.POST)

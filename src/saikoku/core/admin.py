@@ -12,12 +12,13 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from saikoku.core.audit import audit_record, client_address
-from saikoku.core.models import Role, User
+from saikoku.core.models import User
+from saikoku.core.roles import Capability, user_can
 
 
 def is_ward_admin(request: HttpRequest) -> bool:
     user = request.user
-    return bool(user.is_active and user.is_authenticated and user.role == Role.WARD_ADMIN)
+    return user_can(user, Capability.ADMINISTER)
 
 
 class WardAdminOnly:

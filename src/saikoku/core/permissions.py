@@ -18,15 +18,19 @@ from django.http import Http404, HttpRequest, HttpResponse
 
 from saikoku.arrears.models import Assessment
 from saikoku.core.audit import audit_record, client_address
+from saikoku.core.roles import Capability, roles_with, user_can
 from saikoku.people.models import Resident
 
 # Roles that work with payers at all; the auditor reads logs only (BRIEF.md).
-PAYER_ROLES = ("operator", "supervisor", "ward_staff", "ward_admin")
+PAYER_ROLES = roles_with(Capability.WORK_WITH_PAYERS)
 # Roles that read the audit log (the auditor sees no payer data beyond the log).
-AUDIT_ROLES = ("auditor", "ward_admin")
-# Roles that may read the reason of a caution flag (CONSOLE.md: "the reason only for
-# ward staff"); the ward administrator approves contacts with such persons.
-CAUTION_NOTE_ROLES = ("ward_staff", "ward_admin")
+AUDIT_ROLES = roles_with(Capability.READ_AUDIT)
+
+# Whether a payer is in a user's own work: each app that hands out work (call lists,
+# callbacks, tasks, contact records) registers one check here at start-up, so this
+# module depends on none of them.
+WorkSource = Callable[[Any, int], bool]
+_WORK_SOURCES: list[WorkSource] = []
 
 
 def levies_visible_to(user: Any) -> tuple[str, ...]:
@@ -52,7 +56,7 @@ def payers_visible_to(user: Any) -> QuerySet[Resident]:
 
 
 def can_see_caution_note(user: Any) -> bool:
-    return getattr(user, "role", "") in CAUTION_NOTE_ROLES
+    return user_can(user, Capability.READ_CAUTION_NOTE)
 
 
 def payer_for_user(
@@ -84,37 +88,26 @@ def payer_for_user(
     return resident
 
 
+def register_work_source(source: WorkSource, *, first: bool = False) -> None:
+    """Add a check `source(user, resident_id) -> bool` to `operator_has_work_for`
+    (called from an app's `AppConfig.ready`; registering twice adds it once). The
+    checks run in order and stop at the first yes; `first` puts a cheap one ahead."""
+    if source not in _WORK_SOURCES:
+        _WORK_SOURCES.insert(0 if first else len(_WORK_SOURCES), source)
+
+
+def unregister_work_source(source: WorkSource) -> None:
+    """Remove a check added by `register_work_source` (tests that set up their own)."""
+    if source in _WORK_SOURCES:
+        _WORK_SOURCES.remove(source)
+
+
 def operator_has_work_for(user: Any, resident_id: int) -> bool:
-    """Whether the payer is in the operator's own work: on a list entry assigned to them
-    or their team, a callback of theirs or their team's, locked to them, a task they
-    created, or contacted by them in the last day (an inbound call they took).
-    Opening anyone else needs a reason code (purpose-bound access, CONSOLE.md)."""
-    import datetime as dt
-
-    from django.db.models import Q
-    from django.utils import timezone
-
-    from saikoku.backoffice.models import Task
-    from saikoku.outreach.models import Callback, CallListEntry, ContactRecord
-
-    teams = list(user.teams.values_list("pk", flat=True))
-    mine = Q(assigned_to=user) | Q(locked_by=user) | Q(team_id__in=teams)
-    if (
-        CallListEntry.objects.filter(mine, payer_id=resident_id, call_list__status="open")
-        .exclude(status="removed")
-        .exists()
-    ):
-        return True
-    if Callback.objects.filter(
-        Q(owner=user) | Q(team_id__in=teams) | Q(locked_by=user),
-        payer_id=resident_id,
-        status="open",
-    ).exists():
-        return True
-    if Task.objects.filter(payer_id=resident_id, created_by=user).exclude(status="closed").exists():
-        return True
-    since = timezone.now() - dt.timedelta(days=1)
-    return ContactRecord.objects.filter(payer_id=resident_id, operator=user, at__gte=since).exists()
+    """Whether the payer is in the operator's own work, by any registered source: a
+    list entry assigned to them or their team, a callback, a lock, a task they created,
+    a recent contact of theirs. Opening anyone else needs a reason code (purpose-bound
+    access, CONSOLE.md)."""
+    return any(source(user, resident_id) for source in _WORK_SOURCES)
 
 
 def role_required(*roles: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., Any]]:
@@ -132,14 +125,24 @@ def role_required(*roles: str) -> Callable[[Callable[..., HttpResponse]], Callab
     return decorator
 
 
+def capability_required(
+    capability: Capability,
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., Any]]:
+    """View decorator: login first, then a role that has the capability (403)."""
+    return role_required(*roles_with(capability))
+
+
 __all__ = [
     "AUDIT_ROLES",
-    "CAUTION_NOTE_ROLES",
     "PAYER_ROLES",
+    "WorkSource",
     "can_see_caution_note",
+    "capability_required",
     "levies_visible_to",
     "operator_has_work_for",
     "payer_for_user",
     "payers_visible_to",
+    "register_work_source",
     "role_required",
+    "unregister_work_source",
 ]

@@ -13,11 +13,9 @@ import itertools
 import random
 from collections.abc import Sequence
 from datetime import date, timedelta
-from zoneinfo import ZoneInfo
 
 from saikoku.arrears.calendar import effective_due_date, is_closed_day, standard_due_dates
 
-TOKYO = ZoneInfo("Asia/Tokyo")
 ONE_DAY = timedelta(days=1)
 
 

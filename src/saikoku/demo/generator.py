@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 
-from saikoku.demo.common import TOKYO, Weighted
+from saikoku.core.dates import TOKYO
+from saikoku.demo.common import Weighted
 from saikoku.demo.ledger import Ledger
 from saikoku.demo.register import Payer, Register
 from saikoku.interchange.writer import build_manifest, csv_bytes, write_package

@@ -25,7 +25,8 @@ from saikoku.arrears.owed import owed_as_of
 from saikoku.arrears.rates import current_rate_table
 from saikoku.arrears.selectors import age_on, payer_overview
 from saikoku.core.audit import client_address
-from saikoku.core.permissions import can_see_caution_note, payer_for_user, role_required
+from saikoku.core.permissions import can_see_caution_note, capability_required, payer_for_user
+from saikoku.core.roles import Capability
 from saikoku.outreach.call_forms import IdentityForm, OutcomeForm
 from saikoku.outreach.calls import (
     WorkItem,
@@ -40,7 +41,6 @@ from saikoku.outreach.priority import PRIORITY_PARTS
 from saikoku.outreach.rules import format_when, next_open_at
 from saikoku.outreach.suggest import contact_suggestion
 
-CALL_ROLES = ("operator", "supervisor")
 SESSION_KEY = "call_identity"
 RECENT_CONTACTS = 8
 RECENT_HISTORY = 5
@@ -128,7 +128,7 @@ def _screen_context(
 
 @never_cache
 @require_GET
-@role_required(*CALL_ROLES)
+@capability_required(Capability.CALL)
 def screen(request: HttpRequest) -> HttpResponse:
     work = current_work(actor=request.user, now=timezone.now())
     if work is None:
@@ -137,7 +137,7 @@ def screen(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@role_required(*CALL_ROLES)
+@capability_required(Capability.CALL)
 def next_payer(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     work = call_next(actor=request.user, now=now)
@@ -153,7 +153,7 @@ def next_payer(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@role_required(*CALL_ROLES)
+@capability_required(Capability.CALL)
 def identity(request: HttpRequest) -> HttpResponse:
     work = current_work(actor=request.user, now=timezone.now())
     if work is None:
@@ -168,7 +168,7 @@ def identity(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@role_required(*CALL_ROLES)
+@capability_required(Capability.CALL)
 def record(request: HttpRequest) -> HttpResponse:
     """Saves the outcome and returns to "Next"."""
     now = timezone.now()
@@ -212,7 +212,7 @@ def record(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@role_required(*CALL_ROLES)
+@capability_required(Capability.CALL)
 def release(request: HttpRequest) -> HttpResponse:
     call_release(actor=request.user)
     request.session.pop(SESSION_KEY, None)
@@ -220,7 +220,7 @@ def release(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@role_required(*CALL_ROLES)
+@capability_required(Capability.CALL)
 def dial_view(request: HttpRequest) -> HttpResponse:
     """Dials through the configured dialer (Asterisk AMI); the tel: dialer is a link."""
     from saikoku.outreach.dialer import dial

@@ -22,11 +22,11 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from saikoku.core.audit import audit_record, client_address
-from saikoku.core.permissions import role_required
+from saikoku.core.permissions import capability_required
+from saikoku.core.roles import Capability
 from saikoku.outreach.export import results_export
 from saikoku.outreach.export_forms import ResultsExportForm
 
-EXPORT_ROLES = ("ward_admin",)
 LINK_SECONDS = 60 * 60
 
 
@@ -55,7 +55,7 @@ def purge_expired(*, now: float | None = None) -> int:
     return removed
 
 
-@role_required(*EXPORT_ROLES)
+@capability_required(Capability.EXPORT_RESULTS)
 @require_http_methods(["GET", "POST"])
 def results_export_page(request: HttpRequest) -> HttpResponse:
     purge_expired()
@@ -79,7 +79,7 @@ def results_export_page(request: HttpRequest) -> HttpResponse:
     return render(request, "outreach/results_export.html", context)
 
 
-@role_required(*EXPORT_ROLES)
+@capability_required(Capability.EXPORT_RESULTS)
 @require_GET
 def results_download(request: HttpRequest, token: str) -> FileResponse:
     purge_expired()

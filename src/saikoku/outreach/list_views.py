@@ -16,11 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from saikoku.core.permissions import role_required
+from saikoku.core.permissions import capability_required
+from saikoku.core.roles import Capability, user_can
 from saikoku.outreach.eligibility import EXCLUSION_RULES
 from saikoku.outreach.list_forms import ApprovalForm, AssignForm, CallListFilterForm
 from saikoku.outreach.lists import (
-    BUILD_ROLES,
     call_list_assign,
     call_list_build,
     call_list_preview,
@@ -31,7 +31,6 @@ from saikoku.outreach.models import CallList, CallListEntry
 from saikoku.outreach.priority import PRIORITY_PARTS
 
 PAGE_SIZE = 50
-LIST_ROLES = tuple(str(role) for role in BUILD_ROLES)
 
 
 def _labels(codes: list[str], table: dict) -> list[str]:
@@ -39,7 +38,7 @@ def _labels(codes: list[str], table: dict) -> list[str]:
 
 
 @require_GET
-@role_required(*LIST_ROLES)
+@capability_required(Capability.BUILD_LISTS)
 def call_list_index(request: HttpRequest) -> HttpResponse:
     lists = list(CallList.objects.select_related("created_by")[:200])
     progress = call_list_progress(cl.pk for cl in lists)
@@ -48,7 +47,7 @@ def call_list_index(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@role_required(*LIST_ROLES)
+@capability_required(Capability.BUILD_LISTS)
 def call_list_new(request: HttpRequest) -> HttpResponse:
     """GET: the builder; with htmx, only the live counts. POST: save the list."""
     data = request.POST if request.method == "POST" else (request.GET or None)
@@ -87,7 +86,7 @@ def _excluded_rows(preview) -> list[tuple[str, int]]:
 
 
 @require_GET
-@role_required(*LIST_ROLES)
+@capability_required(Capability.BUILD_LISTS)
 def call_list_detail(request: HttpRequest, list_id: int) -> HttpResponse:
     call_list = get_object_or_404(CallList, pk=list_id)
     return _render_detail(request, call_list, AssignForm())
@@ -105,7 +104,7 @@ def _render_detail(
     if wanted in CallListEntry.Status.values:
         entries = entries.filter(status=wanted)
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page", 1))
-    is_ward_admin = request.user.role == "ward_admin"
+    is_ward_admin = user_can(request.user, Capability.APPROVE_CONTACT)
     rows = [
         {
             "entry": entry,
@@ -143,7 +142,7 @@ def _render_detail(
 
 
 @require_POST
-@role_required(*LIST_ROLES)
+@capability_required(Capability.BUILD_LISTS)
 def call_list_assign_view(request: HttpRequest, list_id: int) -> HttpResponse:
     call_list = get_object_or_404(CallList, pk=list_id)
     form = AssignForm(request.POST)
@@ -165,7 +164,7 @@ def call_list_assign_view(request: HttpRequest, list_id: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@role_required("ward_admin")
+@capability_required(Capability.APPROVE_CONTACT)
 def contact_approve(request: HttpRequest, list_id: int, entry_id: int) -> HttpResponse:
     """A ward_admin approves contacting one excluded payer despite one rule."""
     entry = get_object_or_404(

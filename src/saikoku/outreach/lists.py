@@ -38,7 +38,7 @@ from django.utils.translation import gettext as _
 
 from saikoku.arrears.models import Bill, WardHistory
 from saikoku.core.audit import audit_record
-from saikoku.core.models import Role
+from saikoku.core.roles import Capability, roles_with, user_can
 from saikoku.interchange.upsert import upsert
 from saikoku.outreach.eligibility import (
     EXCLUSION_RULES,
@@ -80,9 +80,9 @@ __all__ = [
 ]
 
 # Who builds and assigns lists (CONSOLE.md, Supervisor); operators only work them.
-BUILD_ROLES = (Role.SUPERVISOR, Role.WARD_ADMIN)
+BUILD_ROLES = roles_with(Capability.BUILD_LISTS)
 # Who may be given entries to call.
-ASSIGNEE_ROLES = (Role.OPERATOR, Role.SUPERVISOR)
+ASSIGNEE_ROLES = roles_with(Capability.TAKE_ASSIGNMENTS)
 # The priority distribution shown in the preview: (lowest total in the band, label).
 PRIORITY_BANDS: tuple[tuple[int, str], ...] = (
     (80, "80+"),
@@ -417,7 +417,7 @@ def contact_approval_grant(
 ) -> ContactApproval:
     """A ward_admin's approval to contact one payer despite one rule. Entries of open
     lists that the rule alone kept out become pending."""
-    if getattr(actor, "role", "") != Role.WARD_ADMIN:
+    if not user_can(actor, Capability.APPROVE_CONTACT):
         raise PermissionDenied
     if rule not in EXCLUSION_RULES:
         raise ValidationError(_("除外理由が正しくありません。"))

@@ -13,13 +13,14 @@ from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest
 
 from saikoku.core.permissions import payer_for_user
+from saikoku.core.roles import Capability, roles_with, user_can
 from saikoku.outreach.models import ContactRecord
 from saikoku.outreach.outcomes import OUTCOMES
 
 # Roles that may correct anybody's record; an operator corrects only their own.
-AMEND_ANY_ROLES = ("supervisor", "ward_admin")
+AMEND_ANY_ROLES = roles_with(Capability.AMEND_ANY_RECORD)
 # Roles that may open the correction screen at all (the rest get 403 from the view).
-AMEND_ROLES = ("operator", *AMEND_ANY_ROLES)
+AMEND_ROLES = roles_with(Capability.AMEND_RECORDS)
 # The payer page shows the latest contact records; older ones are rarely needed.
 PAGE_CONTACTS = 30
 
@@ -27,10 +28,11 @@ PAGE_CONTACTS = 30
 def can_amend(user: Any, record: ContactRecord) -> bool:
     """Whether the user may correct this record (the payer's visibility is checked
     separately, by payer_for_user)."""
-    role = getattr(user, "role", "")
-    if role in AMEND_ANY_ROLES:
+    if user_can(user, Capability.AMEND_ANY_RECORD):
         return True
-    return role == "operator" and record.operator_id == getattr(user, "pk", None)
+    return user_can(user, Capability.AMEND_RECORDS) and record.operator_id == getattr(
+        user, "pk", None
+    )
 
 
 def contact_record_for_amend(

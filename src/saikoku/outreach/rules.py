@@ -23,13 +23,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
-import jpholiday
 from django.utils.translation import gettext as _
 
-from saikoku.arrears.calendar import is_closed_day
-from saikoku.core.dates import format_wareki
+from saikoku.arrears.calendar import is_holiday
+from saikoku.core.dates import TOKYO, format_wareki
 from saikoku.outreach.models import Channel, ContactRecord, ContactSettings
 
 __all__ = [
@@ -44,7 +42,6 @@ __all__ = [
     "next_open_at",
 ]
 
-TOKYO = ZoneInfo("Asia/Tokyo")
 # The channels that spend the shared contact budget.
 BUDGET_CHANNELS = (Channel.OUTBOUND_CALL.value, Channel.SMS.value)
 WEEK = dt.timedelta(days=7)
@@ -57,19 +54,6 @@ class RuleDecision:
     code: str  # "" when allowed; else closed_day, outside_hours, daily_limit, weekly_limit, min_gap
     message: str
     next_possible_at: dt.datetime | None
-
-
-def is_holiday(day: dt.date) -> bool:
-    """A national or substitute holiday, or the year-end closure 12/29–1/3.
-
-    calendar.is_closed_day also counts every Saturday and Sunday as closed (it serves
-    due dates); the contact rules treat the weekend apart, so a weekday's closure is
-    read from it and a weekend day is checked against the holiday list directly.
-    """
-    if day.weekday() < 5:
-        return is_closed_day(day)
-    year_end = (day.month == 12 and day.day >= 29) or (day.month == 1 and day.day <= 3)
-    return year_end or jpholiday.is_holiday(day)
 
 
 def _window(day: dt.date, s: ContactSettings) -> tuple[dt.datetime, dt.datetime] | None:

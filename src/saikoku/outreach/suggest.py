@@ -16,16 +16,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from django.db.models import F
 
+from saikoku.core.dates import TOKYO
 from saikoku.outreach.models import Channel, ContactRecord, Party
 from saikoku.people.models import Phone, PhoneKind
 
 __all__ = ["BANDS", "Suggestion", "contact_suggestion"]
 
-TOKYO = ZoneInfo("Asia/Tokyo")
 BANDS = [(h, h + 2) for h in range(9, 21, 2)]  # (9, 11) … (19, 21)
 EVENING = 17
 

@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from saikoku.core.audit import audit_entries, audit_record, client_address
-from saikoku.core.permissions import AUDIT_ROLES, role_required
+from saikoku.core.permissions import capability_required
+from saikoku.core.roles import Capability
 from saikoku.web.forms import AUDIT_ACTIONS, AuditFilterForm
 
 PAGE_SIZE = 50
@@ -24,7 +25,7 @@ def _start_of(day: datetime.date) -> datetime.datetime:
 
 
 @require_GET
-@role_required(*AUDIT_ROLES)
+@capability_required(Capability.READ_AUDIT)
 def audit_log(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
     filters: dict = {}

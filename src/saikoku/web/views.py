@@ -18,13 +18,13 @@ from saikoku.arrears.rates import current_rate_table
 from saikoku.arrears.selectors import account_for_user, payer_overview
 from saikoku.core.audit import audit_record, client_address
 from saikoku.core.permissions import (
-    PAYER_ROLES,
     can_see_caution_note,
+    capability_required,
     levies_visible_to,
     operator_has_work_for,
     payer_for_user,
-    role_required,
 )
+from saikoku.core.roles import Capability, user_can
 from saikoku.outreach.call_forms import PurposeForm
 from saikoku.outreach.records import payer_contact_records
 from saikoku.people.models import Resident
@@ -33,7 +33,6 @@ from saikoku.web.forms import OwedOnForm
 
 # Who may see a full account number: everyone who works with payers; ward staff only
 # for their department's levies, which account_for_user enforces.
-REVEAL_ROLES = PAYER_ROLES
 
 
 @require_GET
@@ -46,11 +45,10 @@ def healthz(request: HttpRequest) -> HttpResponse:
 def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect(settings.LOGIN_URL)
-    role = getattr(request.user, "role", "")
-    if role == "auditor":
-        return redirect("audit_log")
-    if role in PAYER_ROLES:
+    if user_can(request.user, Capability.WORK_WITH_PAYERS):
         return redirect("search")
+    if user_can(request.user, Capability.READ_AUDIT):
+        return redirect("audit_log")
     return render(request, "web/no_role.html", status=403)
 
 
@@ -64,7 +62,7 @@ def session_keepalive(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@role_required(*PAYER_ROLES)
+@capability_required(Capability.WORK_WITH_PAYERS)
 def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:200]
     result = search_payers(
@@ -125,7 +123,7 @@ def _outside_work_purpose(request: HttpRequest, resident_id: int) -> str | None:
 
 
 @require_GET
-@role_required(*PAYER_ROLES)
+@capability_required(Capability.WORK_WITH_PAYERS)
 def payer_page(request: HttpRequest, resident_id: int) -> HttpResponse:
     """The payer page; with htmx (the "if paid on …" date) only the owed panel.
 
@@ -174,7 +172,7 @@ def payer_page(request: HttpRequest, resident_id: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*REVEAL_ROLES)
+@capability_required(Capability.REVEAL_ACCOUNT)
 def account_reveal(request: HttpRequest, resident_id: int, account_id: int) -> HttpResponse:
     """Shows one full account number, audited (the page shows it masked)."""
     resident = payer_for_user(request.user, resident_id, purpose="account_reveal", request=request)

@@ -18,7 +18,7 @@ from saikoku.arrears.owed import OwedLine
 from saikoku.core.dates import format_wareki
 from saikoku.core.middleware import session_seconds_left
 from saikoku.core.money import format_yen
-from saikoku.core.permissions import AUDIT_ROLES, PAYER_ROLES
+from saikoku.core.roles import Capability, user_can
 from saikoku.web.forms import AUDIT_ACTIONS
 
 register = template.Library()
@@ -47,14 +47,13 @@ def console_context(context: template.Context) -> dict[str, object]:
     """What the layout needs to know about the user: the navigation shows only what
     the role may use (the server refuses the rest anyway)."""
     user = context.get("user")
-    role = getattr(user, "role", "") if user is not None else ""
     return {
-        "can_search": role in PAYER_ROLES,
-        "can_audit": role in AUDIT_ROLES,
-        "can_export_results": role == "ward_admin",
-        "can_lists": role in ("supervisor", "ward_admin"),
-        "can_call": role in ("operator", "supervisor"),
-        "can_tasks": role in PAYER_ROLES,
+        "can_search": user_can(user, Capability.WORK_WITH_PAYERS),
+        "can_audit": user_can(user, Capability.READ_AUDIT),
+        "can_export_results": user_can(user, Capability.EXPORT_RESULTS),
+        "can_lists": user_can(user, Capability.BUILD_LISTS),
+        "can_call": user_can(user, Capability.CALL),
+        "can_tasks": user_can(user, Capability.WORK_WITH_PAYERS),
         # What is left of the session, which is not renewed by every request.
         "session_age": session_seconds_left(context.get("request")),
         # An htmx request or the keep-alive renews the session to the full age.

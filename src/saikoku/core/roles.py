@@ -1,0 +1,102 @@
+"""Who may do what: one table of capabilities per role, derived from `Role`.
+
+Permissions (`core/permissions.py`), the navigation and every view ask this table;
+no module keeps its own tuple of role names. A new capability is one member here and
+one line per role that has it.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from saikoku.core.models import Role
+
+__all__ = ["ROLE_CAPABILITIES", "Capability", "roles_with", "user_can"]
+
+
+class Capability(StrEnum):
+    # Open payers at all (search, payer page, tasks); the auditor reads logs only.
+    WORK_WITH_PAYERS = "work_with_payers"
+    # Read the audit log.
+    READ_AUDIT = "read_audit"
+    # Read the reason of a caution flag (CONSOLE.md: "the reason only for ward staff").
+    READ_CAUTION_NOTE = "read_caution_note"
+    # Reveal a masked direct-debit account number (audited).
+    REVEAL_ACCOUNT = "reveal_account"
+    # Build, assign and follow call lists.
+    BUILD_LISTS = "build_lists"
+    # Be given list entries and callbacks to work.
+    TAKE_ASSIGNMENTS = "take_assignments"
+    # Work the call screen ("Next").
+    CALL = "call"
+    # Amend anyone's contact record, not only one's own.
+    AMEND_ANY_RECORD = "amend_any_record"
+    # Amend contact records (one's own; with AMEND_ANY_RECORD, anyone's).
+    AMEND_RECORDS = "amend_records"
+    # Grant an audited exception to an eligibility rule.
+    APPROVE_CONTACT = "approve_contact"
+    # Export the results package for the ward.
+    EXPORT_RESULTS = "export_results"
+    # Read every task, not only one's own or one's department's.
+    READ_ALL_TASKS = "read_all_tasks"
+    # Accept and close the tasks of one's department (the ward-staff queue).
+    WORK_DEPARTMENT_QUEUE = "work_department_queue"
+    # Manage users and settings.
+    ADMINISTER = "administer"
+
+
+C = Capability
+ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
+    Role.OPERATOR: frozenset(
+        {C.WORK_WITH_PAYERS, C.REVEAL_ACCOUNT, C.TAKE_ASSIGNMENTS, C.CALL, C.AMEND_RECORDS}
+    ),
+    Role.SUPERVISOR: frozenset(
+        {
+            C.WORK_WITH_PAYERS,
+            C.REVEAL_ACCOUNT,
+            C.BUILD_LISTS,
+            C.TAKE_ASSIGNMENTS,
+            C.CALL,
+            C.AMEND_RECORDS,
+            C.AMEND_ANY_RECORD,
+            C.READ_ALL_TASKS,
+        }
+    ),
+    Role.WARD_STAFF: frozenset(
+        {C.WORK_WITH_PAYERS, C.READ_CAUTION_NOTE, C.REVEAL_ACCOUNT, C.WORK_DEPARTMENT_QUEUE}
+    ),
+    Role.WARD_ADMIN: frozenset(
+        {
+            C.WORK_WITH_PAYERS,
+            C.READ_AUDIT,
+            C.READ_CAUTION_NOTE,
+            C.REVEAL_ACCOUNT,
+            C.BUILD_LISTS,
+            C.AMEND_RECORDS,
+            C.AMEND_ANY_RECORD,
+            C.APPROVE_CONTACT,
+            C.EXPORT_RESULTS,
+            C.READ_ALL_TASKS,
+            C.ADMINISTER,
+        }
+    ),
+    Role.AUDITOR: frozenset({C.READ_AUDIT}),
+}
+del C
+
+
+def roles_with(capability: Capability) -> tuple[str, ...]:
+    """The role names that have the capability, in the order of `Role`."""
+    return tuple(
+        str(role) for role in Role if capability in ROLE_CAPABILITIES.get(role, frozenset())
+    )
+
+
+def user_can(user: Any, capability: Capability) -> bool:
+    """Whether a logged-in, active user's role has the capability."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if not getattr(user, "is_active", True):
+        return False
+    return capability in ROLE_CAPABILITIES.get(getattr(user, "role", ""), frozenset())
