@@ -24,6 +24,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from saikoku.core.audit import audit_record
+from saikoku.interchange.hooks import run_after_import
 from saikoku.interchange.loader import load_package
 from saikoku.interchange.models import ImportedPackage
 from saikoku.interchange.reader import (
@@ -37,7 +38,6 @@ from saikoku.interchange.report import Problem, ProblemLog, write_report
 from saikoku.interchange.rows import REQUIRED_IN_FULL, SPECS
 from saikoku.interchange.validation import validate_package
 from saikoku.interchange.writer import file_sha256
-from saikoku.outreach.hooks import after_package_import
 from saikoku.privacy.services import custody_record
 
 logger = logging.getLogger(__name__)
@@ -137,8 +137,9 @@ def package_import(
                 files.setdefault(name, {}).update(figures)
             record.files = files
             record.save(update_fields=["files"])
-            # Promises kept by the payments just loaded, paid-up payers off the lists.
-            after_package_import(package_id=package_id, today=timezone.localdate())
+            # What other apps derive from the new rows (promises kept by the payments
+            # just loaded, paid-up payers off the lists, …), in this transaction.
+            run_after_import(package_id=package_id, today=timezone.localdate())
             custody_record(
                 direction="received",
                 actor=actor,

@@ -1,8 +1,8 @@
 """What outreach does when a ward package has been loaded.
 
-Called by interchange/services.py inside the import's own transaction, so the new bills
-and payments, the promises judged from them and the lists cleaned by them commit or
-roll back together. Kept to a few set-based queries: an import must not get slower
+Registered with interchange.hooks (outreach/apps.py) and run inside the import's own
+transaction, so the new bills and payments, the promises judged from them and the
+lists cleaned by them commit or roll back together. Kept to a few set-based queries: an import must not get slower
 with the number of promises or list entries.
 """
 
