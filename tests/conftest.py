@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.utils import translation
 
-PASSWORD = "correct-horse-battery-staple"
+from support.personas import make_user
 
 
 @pytest.fixture(autouse=True)
@@ -56,43 +55,37 @@ def _audit_trail_emptied_after_transactional_test(request):
             cursor.execute(sql)
 
 
-def _make_user(username: str, role: str, department: str = ""):
-    return get_user_model().objects.create_user(
-        username=username, password=PASSWORD, role=role, department=department
-    )
-
-
 @pytest.fixture
 def operator(db):
-    return _make_user("op1", "operator")
+    return make_user("op1", "operator")
 
 
 @pytest.fixture
 def supervisor(db):
-    return _make_user("sv1", "supervisor")
+    return make_user("sv1", "supervisor")
 
 
 @pytest.fixture
 def ward_staff_tax(db):
-    return _make_user("tax1", "ward_staff", "tax")
+    return make_user("tax1", "ward_staff", "tax")
 
 
 @pytest.fixture
 def ward_staff_nhi(db):
-    return _make_user("nhi1", "ward_staff", "nhi")
+    return make_user("nhi1", "ward_staff", "nhi")
 
 
 @pytest.fixture
 def ward_admin(db):
-    return _make_user("admin1", "ward_admin")
+    return make_user("admin1", "ward_admin")
 
 
 @pytest.fixture
 def auditor(db):
-    return _make_user("aud1", "auditor")
+    return make_user("aud1", "auditor")
 
 
 @pytest.fixture
 def outsider(db):
     """A logged-in account with no role: sees nothing."""
-    return _make_user("nobody", "")
+    return make_user("nobody", "")

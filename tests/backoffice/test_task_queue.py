@@ -10,10 +10,11 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-import outreach.calls_support as support
+import support.calls as support
 from saikoku.backoffice.models import Task
 from saikoku.core.models import AuditEntry
 from saikoku.outreach.calls import contact_record_create
+from support.personas import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -21,13 +22,13 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def world(db, tmp_path):
     payers = support.import_payers(tmp_path)
-    op = support.make_user("op", "operator")
+    op = make_user("op", "operator")
     people = {
         "op": op,
-        "op2": support.make_user("op2", "operator"),
-        "tax": support.make_user("tax", "ward_staff", "tax"),
-        "nhi": support.make_user("nhi", "ward_staff", "nhi"),
-        "sv": support.make_user("sv", "supervisor"),
+        "op2": make_user("op2", "operator"),
+        "tax": make_user("tax", "ward_staff", "tax"),
+        "nhi": make_user("nhi", "ward_staff", "nhi"),
+        "sv": make_user("sv", "supervisor"),
     }
     # UEDA owes RT and NH: one escalation per department.
     contact_record_create(

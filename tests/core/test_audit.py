@@ -35,8 +35,8 @@ from saikoku.core.audit import (
     verify_chain,
 )
 from saikoku.core.models import AuditEntry
+from support.personas import PASSWORD
 
-PASSWORD = "correct-horse-battery-staple"  # the personas' password (tests/conftest.py)
 APPEND_ONLY = importlib.import_module("saikoku.core.migrations.0002_audit_append_only")
 
 

@@ -5,12 +5,12 @@ They fail (never skip) when the browser is missing: CI installs it (.ci/run).
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from pathlib import Path
 
 import pytest
 
+import support.console_package
 from saikoku.core.permissions import register_work_source, unregister_work_source
 
 # Playwright's sync API runs an event loop in this thread; Django refuses database
@@ -29,16 +29,6 @@ CHROMIUM_ARGS = [
 ]
 
 
-def _console_package_module():
-    # The same tiny package as the console's view tests (tests/web/console_package.py).
-    path = Path(__file__).resolve().parent.parent / "web" / "console_package.py"
-    spec = importlib.util.spec_from_file_location("console_package_e2e", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(autouse=True)
 def _operators_work_every_payer():
     """These tests are about the payer page itself; purpose-bound access (an operator
@@ -55,7 +45,8 @@ def _every_payer(user, resident_id) -> bool:
 
 @pytest.fixture(scope="session")
 def console_package():
-    return _console_package_module()
+    """The same tiny package as the console's view tests."""
+    return support.console_package
 
 
 @pytest.fixture

@@ -2,35 +2,24 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 import time_machine
 
-PASSWORD = "correct-horse-battery-staple"
+import support.calls as support
+from support.personas import PASSWORD, make_user
 
 pytestmark = pytest.mark.e2e
-
-
-def _support():
-    path = Path(__file__).resolve().parent.parent / "outreach" / "calls_support.py"
-    spec = importlib.util.spec_from_file_location("calls_support_e2e", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_operator_takes_next_verifies_identity_records_a_promise_and_is_back_at_next(
     page, live_server, transactional_db, tmp_path
 ):
-    support = _support()
     from saikoku.outreach.models import CallListEntry, Promise
 
     with time_machine.travel(support.NOW, tick=True):
         payers = support.import_payers(tmp_path)
-        sv = support.make_user("sv", "supervisor")
-        op = support.make_user("op1", "operator")
+        sv = make_user("sv", "supervisor")
+        op = make_user("op1", "operator")
         support.build_list(sv, operator=op)
         CallListEntry.objects.filter(payer_id=payers[support.AOKI]).update(priority=999)
 

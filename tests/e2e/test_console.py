@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-PASSWORD = "correct-horse-battery-staple"  # the personas' password (tests/conftest.py)
+from support.personas import PASSWORD
 
 pytestmark = pytest.mark.e2e
 

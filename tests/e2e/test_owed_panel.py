@@ -10,8 +10,7 @@ from django.utils import timezone
 
 from saikoku.arrears.late_charge import shipped_rate_table
 from saikoku.arrears.models import LateChargeRate
-
-PASSWORD = "correct-horse-battery-staple"  # the personas' password (tests/conftest.py)
+from support.personas import PASSWORD
 
 pytestmark = pytest.mark.e2e
 

@@ -8,8 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from saikoku.people.models import Resident
-
-from .packages import build, example_rows
+from support.packages import build, example_rows
 
 pytestmark = pytest.mark.django_db
 

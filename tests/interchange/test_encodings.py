@@ -6,8 +6,7 @@ import pytest
 
 from saikoku.interchange.services import package_import
 from saikoku.people.models import Resident
-
-from .packages import build, example_rows
+from support.packages import build, example_rows
 
 pytestmark = pytest.mark.django_db
 

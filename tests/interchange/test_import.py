@@ -12,8 +12,7 @@ from saikoku.interchange.models import ImportedPackage
 from saikoku.interchange.services import package_import
 from saikoku.people.models import Phone, Resident
 from saikoku.privacy.models import CustodyLedgerEntry
-
-from .packages import EXAMPLE, audit_actions, build, example_rows, table_counts
+from support.packages import EXAMPLE, audit_actions, build, example_rows, table_counts
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,7 @@ import pytest
 
 from saikoku.interchange.services import package_import
 from saikoku.interchange.writer import csv_bytes, write_zip
-
-from .packages import audit_actions, build, example_rows, headers, table_counts
+from support.packages import audit_actions, build, example_rows, headers, table_counts
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,7 @@ import pytest
 from django.db import connection
 
 from saikoku.interchange.services import LOADED_TABLES, package_import
-
-from .packages import build
+from support.packages import build
 
 
 def _analysed_tables() -> set[str]:

@@ -1,9 +1,6 @@
 """Correcting a contact record from the payer page: who may, what the page shows after,
 and that the original stays as it was."""
 
-# The fixtures come from calls_support (imported): tests name them as parameters.
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 import pytest
@@ -11,10 +8,11 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
-from outreach.calls_support import AOKI, NOW, calls_payers, make_user  # noqa: F401
 from saikoku.core.models import AuditEntry
 from saikoku.outreach.calls import contact_record_create
 from saikoku.outreach.models import ContactRecord
+from support.calls import AOKI, NOW
+from support.personas import make_user
 
 pytestmark = pytest.mark.django_db
 

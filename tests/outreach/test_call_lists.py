@@ -9,8 +9,19 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from outreach import lists_fixtures
-from outreach.lists_package import (
+from saikoku.core.models import AuditEntry
+from saikoku.interchange.services import package_import
+from saikoku.outreach.eligibility import exclusions_for_payers
+from saikoku.outreach.lists import (
+    call_list_assign,
+    call_list_build,
+    call_list_preview,
+    call_lists_remove_paid_up,
+    contact_approval_grant,
+)
+from saikoku.outreach.models import CallListEntry, ContactRecord, Promise, Team
+from saikoku.outreach.priority import PRIORITY_PARTS, priority_for_payers
+from support.lists_package import (
     BIG_NH,
     BROKEN_PLAN,
     CAUTION,
@@ -24,21 +35,6 @@ from outreach.lists_package import (
     PLAIN,
     build_pay_everything_delta,
 )  # fmt: skip
-from saikoku.core.models import AuditEntry
-from saikoku.interchange.services import package_import
-from saikoku.outreach.eligibility import exclusions_for_payers
-from saikoku.outreach.lists import (
-    call_list_assign,
-    call_list_build,
-    call_list_preview,
-    call_lists_remove_paid_up,
-    contact_approval_grant,
-)
-from saikoku.outreach.models import CallListEntry, ContactRecord, Promise, Team
-from saikoku.outreach.priority import PRIORITY_PARTS, priority_for_payers
-
-ids = lists_fixtures.ids
-lists_package_path = lists_fixtures.lists_package_path
 
 
 def matched_ids(filters: dict) -> set[int]:

@@ -1,9 +1,6 @@
 """ "Next" and contact records: order, locks, expiry, and what each outcome sets in
 motion (promise, callback, task, phone status, retry), amendments."""
 
-# The fixtures come from calls_support (imported): tests name them as parameters.
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 import datetime as dt
@@ -11,16 +8,6 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
-from outreach.calls_support import (  # noqa: F401
-    AOKI,
-    ETO,
-    ISHII,
-    NOW,
-    UEDA,
-    build_list,
-    calls_payers,
-    make_user,
-)
 from saikoku.backoffice.models import Task
 from saikoku.core.models import AuditEntry
 from saikoku.outreach.calls import call_next, contact_record_amend, contact_record_create
@@ -33,6 +20,15 @@ from saikoku.outreach.models import (
     Team,
 )
 from saikoku.people.models import Phone
+from support.calls import (
+    AOKI,
+    ETO,
+    ISHII,
+    NOW,
+    UEDA,
+    build_list,
+)
+from support.personas import make_user
 
 pytestmark = pytest.mark.django_db
 

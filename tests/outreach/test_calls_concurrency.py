@@ -10,9 +10,10 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from outreach.calls_support import NOW, build_list, import_payers, make_user
 from saikoku.outreach.calls import call_next
 from saikoku.outreach.models import CallListEntry, Team
+from support.calls import NOW, build_list, import_payers
+from support.personas import make_user
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,9 +1,6 @@
 """The call screen over HTTP: no amounts before the server has recorded the identity
 check, a save returns to Next, and purpose-bound access to other payers."""
 
-# The fixtures come from calls_support (imported): tests name them as parameters.
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 import datetime as dt
@@ -16,9 +13,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from outreach.calls_support import AOKI, ISHII, NOW, build_list, calls_payers, make_user  # noqa: F401
 from saikoku.core.models import AuditEntry
 from saikoku.outreach.models import CallListEntry, ContactRecord, Promise
+from support.calls import AOKI, ISHII, NOW, build_list
+from support.personas import make_user
 
 pytestmark = pytest.mark.django_db
 

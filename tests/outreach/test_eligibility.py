@@ -7,22 +7,6 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from outreach import lists_fixtures
-from outreach.lists_package import (
-    BIG_NH,
-    CAUTION,
-    DECEASED,
-    DEFERMENT_ENDED,
-    DEFERRED,
-    LANDLINE,
-    NO_PHONE,
-    NOT_RESIDENT,
-    NOW,
-    PAID_UP,
-    PLAIN,
-    PLAN,
-    PUBLIC_NOTICE,
-)  # fmt: skip
 from saikoku.core.models import AuditEntry
 from saikoku.outreach.eligibility import (
     EXCLUSION_RULES,
@@ -38,10 +22,23 @@ from saikoku.outreach.models import (
     Promise,
 )
 from saikoku.people.models import Phone
+from support.lists_package import (
+    BIG_NH,
+    CAUTION,
+    DECEASED,
+    DEFERMENT_ENDED,
+    DEFERRED,
+    LANDLINE,
+    NO_PHONE,
+    NOT_RESIDENT,
+    NOW,
+    PAID_UP,
+    PLAIN,
+    PLAN,
+    PUBLIC_NOTICE,
+)  # fmt: skip
 
 CALL = "outbound_call"
-ids = lists_fixtures.ids
-lists_package_path = lists_fixtures.lists_package_path
 
 
 def reasons(payer_id: int, channel: str = CALL) -> list[str]:

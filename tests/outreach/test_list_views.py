@@ -6,14 +6,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from outreach import lists_fixtures
-from outreach.lists_package import CAUTION, NOW, PLAIN
 from saikoku.core.models import AuditEntry
 from saikoku.outreach.lists import call_list_build
 from saikoku.outreach.models import CallList, CallListEntry, ContactApproval
-
-ids = lists_fixtures.ids
-lists_package_path = lists_fixtures.lists_package_path
+from support.lists_package import CAUTION, NOW, PLAIN
 
 
 def client_for(user) -> Client:

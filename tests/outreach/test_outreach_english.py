@@ -1,9 +1,6 @@
 """The call screen and the call list builder in English, for a user who switched the
 console's language (the English catalogue covers the outreach screens)."""
 
-# The fixtures come from calls_support (imported): tests name them as parameters.
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 import pytest
@@ -11,7 +8,8 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
-from outreach.calls_support import NOW, build_list, calls_payers, make_user  # noqa: F401
+from support.calls import NOW, build_list
+from support.personas import make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -1,18 +1,16 @@
 """Contact rules: hours and days, limits per day and week, the gap, one budget shared
 by calls and SMS, and the callback exception; every refusal says when."""
 
-# The fixtures come from calls_support (imported): tests name them as parameters.
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
 
-from outreach.calls_support import AOKI, NOW, TOKYO, calls_payers, make_user  # noqa: F401
 from saikoku.outreach.models import ContactRecord, ContactSettings
 from saikoku.outreach.rules import contact_allowed
+from support.calls import AOKI, NOW, TOKYO
+from support.personas import make_user
 
 pytestmark = pytest.mark.django_db
 

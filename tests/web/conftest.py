@@ -1,15 +1,15 @@
-"""Console test data: the tiny package of console_package.py, loaded through the real
+"""Console test data: the tiny package of support/console_package.py, loaded through the real
 import (never written to tables directly), and a logged-in client per persona."""
 
 from __future__ import annotations
 
 import pytest
-from console_package import build_console_package
 from django.test import Client
 
 from saikoku.core.permissions import register_work_source, unregister_work_source
 from saikoku.interchange.services import package_import
 from saikoku.people.models import Resident
+from support.console_package import build_console_package
 
 
 @pytest.fixture(autouse=True)

@@ -16,7 +16,6 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from owed_package import KOBAYASHI, NAKAMURA, build_owed_package
 
 from saikoku.arrears.late_charge import Payment, compute_late_charge
 from saikoku.arrears.models import Bill
@@ -25,6 +24,7 @@ from saikoku.arrears.selectors import payer_overview
 from saikoku.core.models import AuditEntry
 from saikoku.interchange.services import package_import
 from saikoku.people.models import Resident
+from support.owed_package import KOBAYASHI, NAKAMURA, build_owed_package
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 WARNING = "延滞金は本税完納時に確定します"

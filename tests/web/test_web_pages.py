@@ -6,12 +6,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from console_package import TAKAHASHI
 from django.urls import reverse
 
 from saikoku.core.models import AuditEntry
-
-PASSWORD = "correct-horse-battery-staple"  # the personas' password (tests/conftest.py)
+from support.console_package import TAKAHASHI
+from support.personas import PASSWORD
 
 
 def pages_for(payers):

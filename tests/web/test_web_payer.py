@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from console_package import CAUTION_NOTE, SATO, SUZUKI, TAKAHASHI, WATANABE
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -17,6 +16,7 @@ from saikoku.arrears.models import Account
 from saikoku.arrears.selectors import payer_overview
 from saikoku.core.models import AuditEntry
 from saikoku.people.models import Resident
+from support.console_package import CAUTION_NOTE, SATO, SUZUKI, TAKAHASHI, WATANABE
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from console_package import SATO, SUZUKI, SUZUKI_CHILD, TAKAHASHI
 from django.urls import reverse
 
 from saikoku.arrears.models import Account
+from support.console_package import SATO, SUZUKI, SUZUKI_CHILD, TAKAHASHI
 
 PERSONAS = [
     "operator",

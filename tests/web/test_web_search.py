@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from console_package import SATO, SUZUKI, TAKAHASHI, build_crowd_package
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -14,6 +13,7 @@ from django.urls import reverse
 from saikoku.core.models import AuditEntry
 from saikoku.interchange.services import package_import
 from saikoku.people.selectors import SearchKind, classify_query, search_payers
+from support.console_package import SATO, SUZUKI, TAKAHASHI, build_crowd_package
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,8 @@
 
 Registered with interchange.hooks (outreach/apps.py) and run inside the import's own
 transaction, so the new bills and payments, the promises judged from them and the
-lists cleaned by them commit or roll back together. Kept to a few set-based queries: an import must not get slower
-with the number of promises or list entries.
+lists cleaned by them commit or roll back together. Kept to a few set-based queries:
+an import must not get slower with the number of promises or list entries.
 """
 
 from __future__ import annotations

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from results_package import build_full
 
 from saikoku.interchange.services import package_import
 from saikoku.people.models import Resident
+from support.results_package import build_full
 
 
 @pytest.fixture(scope="session")

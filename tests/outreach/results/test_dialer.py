@@ -9,13 +9,13 @@ import time
 from zoneinfo import ZoneInfo
 
 import pytest
-from fake_ami import FakeAmi, Script
-from results_package import NAKAMURA_MOBILE, YAMAMOTO, YAMAMOTO_LANDLINE, YAMAMOTO_MOBILE
 
 from saikoku.core.models import AuditEntry
 from saikoku.outreach.dialer import dial
 from saikoku.outreach.models import ContactPreference, PhoneStatus
 from saikoku.people.models import Phone
+from support.fake_ami import FakeAmi, Script
+from support.results_package import NAKAMURA_MOBILE, YAMAMOTO, YAMAMOTO_LANDLINE, YAMAMOTO_MOBILE
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 WEDNESDAY_10AM = datetime.datetime(2025, 11, 12, 10, 0, tzinfo=TOKYO)

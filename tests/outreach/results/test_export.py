@@ -21,19 +21,19 @@ from django.contrib.auth import get_user_model
 from django.core import serializers
 from django.core.management import call_command
 from django.test import Client
-from results_package import (
-    NAKAMURA,
-    NAKAMURA_MOBILE,
-    YAMAMOTO,
-    YAMAMOTO_LANDLINE,
-    YAMAMOTO_MOBILE,
-)
 
 from saikoku.core.models import AuditEntry
 from saikoku.outreach.calls import contact_record_create
 from saikoku.outreach.export import results_export
 from saikoku.people.models import Phone
 from saikoku.privacy.models import CustodyLedgerEntry
+from support.results_package import (
+    NAKAMURA,
+    NAKAMURA_MOBILE,
+    YAMAMOTO,
+    YAMAMOTO_LANDLINE,
+    YAMAMOTO_MOBILE,
+)
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 FORMULA_NOTE = '=HYPERLINK("http://example.invalid/","詳細")'

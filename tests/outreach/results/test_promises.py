@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from results_package import NAKAMURA, YAMAMOTO, build_delta
 
 from saikoku.interchange.services import package_import
 from saikoku.outreach.calls import contact_record_create
@@ -20,6 +19,7 @@ from saikoku.outreach.models import (
     Promise,
 )
 from saikoku.outreach.promises import promises_evaluate
+from support.results_package import NAKAMURA, YAMAMOTO, build_delta
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 CALLED_AT = datetime.datetime(2025, 11, 10, 10, 0, tzinfo=TOKYO)

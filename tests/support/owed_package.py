@@ -20,14 +20,13 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from console_package import (
+from saikoku.interchange.writer import build_manifest, csv_bytes, write_package
+from support.console_package import (
     ASSESSMENTS_HEADER,
     BILLS_HEADER,
     PAYMENTS_HEADER,
     PERSONS_HEADER,
 )
-
-from saikoku.interchange.writer import build_manifest, csv_bytes, write_package
 
 NAKAMURA = "200000000001"
 KOBAYASHI = "200000000002"

@@ -8,9 +8,6 @@ import datetime as dt
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
-from django.contrib.auth import get_user_model
-
 from saikoku.interchange.services import package_import
 from saikoku.interchange.writer import build_manifest, csv_bytes, write_package
 from saikoku.outreach.lists import call_list_assign, call_list_build
@@ -18,7 +15,6 @@ from saikoku.people.models import Resident
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 NOW = dt.datetime(2025, 11, 5, 10, 0, tzinfo=TOKYO)  # a Wednesday
-PASSWORD = "correct-horse-battery-staple"
 
 AOKI, ISHII, UEDA, ETO = "200000000001", "200000000002", "200000000003", "200000000004"
 
@@ -82,12 +78,6 @@ def build_calls_package(path: Path) -> Path:
     return path
 
 
-def make_user(username: str, role: str, department: str = ""):
-    return get_user_model().objects.create_user(
-        username=username, password=PASSWORD, role=role, department=department
-    )
-
-
 def import_payers(tmp_path: Path) -> dict[str, int]:
     result = package_import(
         path=build_calls_package(tmp_path / "calls.zip"), password=None, handler="test"
@@ -103,8 +93,3 @@ def build_list(supervisor, *, operator=None, team=None, now: dt.datetime = NOW):
             actor=supervisor, call_list=call_list, count=100, operator=operator, team=team
         )
     return call_list
-
-
-@pytest.fixture
-def calls_payers(db, tmp_path) -> dict[str, int]:
-    return import_payers(tmp_path)

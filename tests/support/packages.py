@@ -26,7 +26,7 @@ from saikoku.interchange.writer import build_manifest, csv_bytes, write_zip
 from saikoku.people.models import Household, Phone, Resident
 from saikoku.privacy.models import CustodyLedgerEntry
 
-EXAMPLE = Path(__file__).parent / "example"
+EXAMPLE = Path(__file__).parent / "example"  # the spec's example package
 EXTRACTED_AT = datetime(2025, 12, 1, 6, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
 DATA_MODELS = [
     Household,

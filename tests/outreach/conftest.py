@@ -1,12 +1,14 @@
-"""Fixtures of the call list tests (imported by their modules)."""
+"""Fixtures of the outreach tests: the call-list package and the calls package, each
+loaded through the real import."""
 
 from __future__ import annotations
 
 import pytest
 
-from outreach.lists_package import PAYERS, build_lists_package, resident_no
 from saikoku.interchange.services import package_import
 from saikoku.people.models import Resident
+from support.calls import import_payers
+from support.lists_package import PAYERS, build_lists_package, resident_no
 
 
 @pytest.fixture(scope="session")
@@ -21,3 +23,9 @@ def ids(db, lists_package_path) -> dict[str, int]:
     assert result.status == "imported", result.problems
     by_no = dict(Resident.objects.values_list("resident_no", "id"))
     return {name: by_no[resident_no(name)] for name in PAYERS}
+
+
+@pytest.fixture
+def calls_payers(db, tmp_path) -> dict[str, int]:
+    """Imports the calls package; maps each payer's name to the Resident id."""
+    return import_payers(tmp_path)

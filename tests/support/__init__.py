@@ -1,0 +1,3 @@
+"""What tests share: packages built through the real writer, personas, simulators.
+
+Imported as `support.…` (pyproject.toml puts tests/ on the path)."""
