@@ -128,8 +128,18 @@ def role_required(*roles: str) -> Callable[[Callable[..., HttpResponse]], Callab
 def capability_required(
     capability: Capability,
 ) -> Callable[[Callable[..., HttpResponse]], Callable[..., Any]]:
-    """View decorator: login first, then a role that has the capability (403)."""
-    return role_required(*roles_with(capability))
+    """View decorator: login first, then a role that has the capability (403).
+
+    The view carries `required_capability`, so the guard tests can generate every
+    URL's permission matrix from the URL configuration."""
+    by_role = role_required(*roles_with(capability))
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., Any]:
+        checked = by_role(view)
+        checked.required_capability = capability  # type: ignore[attr-defined]
+        return checked
+
+    return decorator
 
 
 __all__ = [

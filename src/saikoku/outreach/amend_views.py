@@ -16,12 +16,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
 from saikoku.core.audit import client_address
-from saikoku.core.permissions import role_required
+from saikoku.core.permissions import capability_required
+from saikoku.core.roles import Capability
 from saikoku.outreach.call_forms import AmountField, PromiseDateField
 from saikoku.outreach.calls import contact_record_amend
 from saikoku.outreach.models import ContactRecord, Party
 from saikoku.outreach.outcomes import OUTCOMES, outcome_choices
-from saikoku.outreach.records import AMEND_ROLES, contact_record_for_amend
+from saikoku.outreach.records import contact_record_for_amend
 
 # Which form field a refusal of the service belongs next to (its ValidationError code).
 ERROR_FIELDS = {
@@ -80,7 +81,7 @@ def _initial(original: ContactRecord) -> dict[str, Any]:
 
 
 @never_cache
-@role_required(*AMEND_ROLES)
+@capability_required(Capability.AMEND_RECORDS)
 def amend(request: HttpRequest, record_id: int) -> HttpResponse:
     """GET: the original and the form; POST: save the correction, back to the payer."""
     original = contact_record_for_amend(request.user, record_id, request=request)
