@@ -24,7 +24,7 @@ import hmac
 import ipaddress
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -105,6 +105,16 @@ class VerifyResult:
 # --- writing ---------------------------------------------------------------------------
 
 
+class _EntryFields(TypedDict):
+    user_id: int | None
+    username: str
+    action: str
+    object_type: str
+    object_id: str
+    client_addr: str
+    detail: Any
+
+
 def audit_record(
     *,
     actor: Any | None,
@@ -130,16 +140,16 @@ def audit_record(
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}: add it to ACTIONS")
     user_id = getattr(actor, "pk", None) if actor is not None else None
-    username = actor.get_username() if user_id is not None else ""
-    fields = {
-        "user_id": user_id,
-        "username": _clean_text(username)[:150],
-        "action": _clean_text(values["action"]),
-        "object_type": _clean_text(values["object_type"]),
-        "object_id": _clean_text(values["object_id"]),
-        "client_addr": _clean_text(client_addr)[:64],
-        "detail": _plain_detail(detail or {}),
-    }
+    username = actor.get_username() if actor is not None and user_id is not None else ""
+    fields = _EntryFields(
+        user_id=user_id,
+        username=_clean_text(username)[:150],
+        action=_clean_text(values["action"]),
+        object_type=_clean_text(values["object_type"]),
+        object_id=_clean_text(values["object_id"]),
+        client_addr=_clean_text(client_addr)[:64],
+        detail=_plain_detail(detail or {}),
+    )
     with transaction.atomic():
         _lock_chain()
         last = AuditEntry.objects.order_by("-seq").values_list("seq", "hash").first()

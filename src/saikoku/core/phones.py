@@ -124,7 +124,7 @@ def phone_search_digits(text: str) -> str | None:
         number = _parse(text)
         if number is None or number.country_code != _JAPAN_CODE:
             return None
-        digits = "0" + str(number.national_number)
+        digits: str | None = "0" + str(number.national_number)
     else:
         digits = _plain_national_digits(text)
     if digits is None or not _NATIONAL.fullmatch(digits):
