@@ -56,6 +56,7 @@ def test_demo_start_loads_data_and_creates_one_user_per_role(settings, tmp_path)
     assert ImportedPackage.objects.count() == 1
     assert Resident.objects.exists()
     assert "http://127.0.0.1:8000/" in text
+    assert "利用者ID" in text and "ユーザー名" not in text  # the login page's word
     # Both figures: the payers the center works and the residents the package holds.
     payers = Resident.objects.filter(assessments__isnull=False).distinct().count()
     assert f"納付義務者 {payers:,} 人・住民 {Resident.objects.count():,} 人" in text

@@ -81,7 +81,7 @@ class Command(BaseCommand):
             _("URL: http://%(host)s:%(port)s/") % {"host": host or "127.0.0.1", "port": port}
         )
         self.stdout.write(_("デモ用ログイン（初回作成時のパスワード）:"))
-        self.stdout.write(f"  {_pad(_('ユーザー名'), 12)} {_pad(_('パスワード'), 26)} {_('役割')}")
+        self.stdout.write(f"  {_pad(_('利用者ID'), 12)} {_pad(_('パスワード'), 26)} {_('役割')}")
         for login in logins:
             role = str(Role(login.role).label)
             if login.department:
