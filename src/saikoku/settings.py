@@ -143,6 +143,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "saikoku.web.context_processors.demo",
             ],
         },
     }
@@ -151,7 +152,10 @@ WSGI_APPLICATION = "saikoku.wsgi.application"
 
 AUTH_USER_MODEL = "core.User"
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "search"
+# After login each role lands where its work is (web/landing.py); this is the fallback.
+LOGIN_REDIRECT_URL = "home"
+# A form posted with an expired or missing CSRF token: the console's Japanese 403 page.
+CSRF_FAILURE_VIEW = "saikoku.web.errors.csrf_failure"
 LOGOUT_REDIRECT_URL = "login"
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -192,6 +196,10 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "static"
 
+# Set by `saikoku demo` for the server it starts: the demo's own settings (widened
+# contact hours) are in effect, and every page says so in a banner.
+SAIKOKU_DEMO = env_bool("SAIKOKU_DEMO", False)
+
 MUNICIPALITY_CODE = os.environ.get("SAIKOKU_MUNICIPALITY_CODE", "131041")
 
 # Limits that protect the importer against hostile or broken packages (see
@@ -219,6 +227,13 @@ SAIKOKU_AMI_TIMEOUT = env_int("SAIKOKU_AMI_TIMEOUT", 5)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {
+        "client_errors_on_one_line": {"()": "saikoku.web.log_filters.ClientErrorsOnOneLine"}
+    },
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {
+        # A refused request (403, 404) is one line, not a traceback; 5xx keep theirs.
+        "django.request": {"filters": ["client_errors_on_one_line"]},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("SAIKOKU_LOG_LEVEL", "INFO")},
 }

@@ -10,3 +10,8 @@ urlpatterns = [
     path("exports/", include("saikoku.outreach.export_urls")),
     path("", include("saikoku.web.urls")),
 ]
+
+# The console's own error pages: Japanese, in its layout, never a traceback.
+handler403 = "saikoku.web.errors.forbidden"
+handler404 = "saikoku.web.errors.not_found"
+handler500 = "saikoku.web.errors.server_error"

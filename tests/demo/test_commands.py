@@ -56,6 +56,11 @@ def test_demo_start_loads_data_and_creates_one_user_per_role(settings, tmp_path)
     assert ImportedPackage.objects.count() == 1
     assert Resident.objects.exists()
     assert "http://127.0.0.1:8000/" in text
+    assert "利用者ID" in text and "ユーザー名" not in text  # the login page's word
+    # Both figures: the payers the center works and the residents the package holds.
+    payers = Resident.objects.filter(assessments__isnull=False).distinct().count()
+    assert f"納付義務者 {payers:,} 人・住民 {Resident.objects.count():,} 人" in text
+    assert payers < Resident.objects.count()
     users = {u.username: u for u in get_user_model().objects.all()}
     expected = {
         "admin": ("ward_admin", ""),
@@ -106,3 +111,59 @@ def test_demo_start_gives_the_operator_a_call_list_once(settings, tmp_path):
     assert assigned.exists()
     assert not assigned.exclude(status="pending").exists()
     assert not assigned.filter(payer__caution=True).exists()
+
+
+@pytest.mark.django_db
+def test_demo_start_gives_each_departments_staff_a_few_escalations_once(settings, tmp_path):
+    from saikoku.backoffice.models import Task, TaskKind
+    from saikoku.backoffice.selectors import task_queue
+    from saikoku.outreach.models import CallListEntry, ContactRecord
+
+    settings.DATA_DIR = tmp_path
+    out = StringIO()
+    call_command("demo", "--scale", "0.01", "--no-serve", stdout=out)
+    call_command("demo", "--scale", "0.01", "--no-serve", stdout=StringIO())
+
+    users = get_user_model().objects
+    for name, department in (("tax", "tax"), ("nhi", "nhi")):
+        queue = list(task_queue(users.get(username=name)))
+        assert 1 <= len(queue) <= 3, name
+        assert {t.department for t in queue} == {department}
+        assert all(t.kind == TaskKind.ESCALATION and t.contact_record_id for t in queue)
+    assert "税務課への引継ぎ（タスク）を 3 件作成しました。" in out.getvalue()
+    # Recorded as the operator's inbound calls, through the call screen's service,
+    # about payers on no call list (the operator's demo list is left as it was).
+    records = ContactRecord.objects.filter(pk__in=Task.objects.values("contact_record"))
+    assert {r.channel for r in records} == {"inbound_call"}
+    assert not CallListEntry.objects.filter(payer__in=records.values("payer")).exists()
+
+
+@pytest.mark.django_db
+def test_demo_start_widens_the_contact_hours_unless_a_person_changed_them(settings, tmp_path):
+    import datetime as dt
+
+    from saikoku.outreach.models import ContactSettings
+    from saikoku.outreach.rules import next_open_at
+    from saikoku.web.selectors import contact_hours_widened
+
+    settings.DATA_DIR = tmp_path
+    out = StringIO()
+    call_command("demo", "--scale", "0.005", "--no-serve", stdout=out)
+    assert "連絡可能時間を毎日 0:00〜24:00" in out.getvalue()
+    row = ContactSettings.current()
+    assert contact_hours_widened(row)
+    # A Sunday at 3 a.m. and New Year's Day at 23:30 are open for contact in the demo.
+    tokyo = dt.timezone(dt.timedelta(hours=9))
+    for at in (
+        dt.datetime(2026, 3, 1, 3, 0, tzinfo=tokyo),
+        dt.datetime(2026, 1, 1, 23, 30, tzinfo=tokyo),
+    ):
+        assert next_open_at(at, row) == at
+
+    row.weekday_start = dt.time(9, 0)
+    row.updated_by = get_user_model().objects.get(username="admin")
+    row.save()
+    out = StringIO()
+    call_command("demo", "--scale", "0.005", "--no-serve", stdout=out)
+    assert "連絡可能時間" not in out.getvalue()
+    assert ContactSettings.current().weekday_start == dt.time(9, 0)

@@ -27,7 +27,7 @@ def test_operator_takes_next_verifies_identity_records_a_promise_and_is_back_at_
         page.fill("#id_username", "op1")
         page.fill("#id_password", PASSWORD)
         page.press("#id_password", "Enter")
-        page.wait_for_url("**/search/")
+        page.wait_for_url("**/calls/")
         page.goto(live_server.url + "/calls/")
         assert "N" in page.locator("[data-next]").inner_text()
         page.locator("h1").click()

@@ -23,6 +23,13 @@ def pages_for(payers):
         ("ward_admin", reverse("audit_log") + "?action=search"),
         ("outsider", reverse("home")),
         (None, reverse("login")),
+        ("ward_admin", reverse("overview")),
+        # The error pages: a payer outside the department, a page the role may not use,
+        # a page nobody has (logged in and not).
+        ("ward_staff_nhi", reverse("payer", args=[payers[TAKAHASHI]])),
+        ("auditor", reverse("search")),
+        ("operator", "/no-such-page/"),
+        (None, "/no-such-page/"),
     ]
 
 
@@ -59,9 +66,12 @@ def test_login_page_logs_in_and_reports_a_wrong_password_in_japanese(client_for,
     client = client_for(None)
     wrong = client.post(reverse("login"), {"username": "op1", "password": "wrong"})
     assert wrong.status_code == 200
-    assert "正しいユーザー名とパスワードを入力してください" in wrong.content.decode()
+    html = wrong.content.decode()
+    # The field says 利用者ID, and so does the error.
+    assert "利用者IDまたはパスワードが正しくありません" in html
+    assert "ユーザー名" not in html
     right = client.post(reverse("login"), {"username": "op1", "password": PASSWORD})
-    assert right.status_code == 302 and right["Location"] == reverse("search")
+    assert right.status_code == 302 and right["Location"] == reverse("call_screen")
 
 
 def test_top_bar_names_user_role_and_department(client_for, ward_staff_tax):
@@ -81,7 +91,7 @@ def test_audit_log_lists_entries_filters_them_and_audits_the_viewing(
     client_for(operator).get(reverse("search"), {"q": "たかはし"})
     client = client_for(auditor)
     html = client.get(reverse("audit_log"), {"user": "op1", "action": "search"}).content.decode()
-    assert "op1" in html and "query=たかはし" in html
+    assert "op1" in html and "検索語</span> たかはし" in html
     assert "import" not in re.sub(r"<select.*?</select>", "", html, flags=re.S)
     viewed = AuditEntry.objects.filter(action="audit_view").latest("seq")
     assert viewed.user == auditor

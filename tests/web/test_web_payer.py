@@ -152,9 +152,16 @@ def test_amounts_are_yen_and_right_aligned(client_for, operator, payers):
     assert '<td class="num">¥30,000</td>' in html
 
 
-def test_household_member_without_assessment_is_listed_without_a_link(client_for, operator, payers):
+def test_household_member_without_assessment_is_listed_by_relation_only(
+    client_for, operator, payers
+):
+    # 鈴木 葵 is no payer: outside everyone's scope (payers_visible_to), so the page says
+    # who she is to the payer, not her name, and offers no link.
     html = page_of(client_for(operator), payers, SUZUKI)
-    assert "鈴木 葵" in html
+    household = html[html.index('id="household-h"') :]
+    household = household[: household.index("</section>")]
+    assert "鈴木 葵" not in html
+    assert "<li data-member>子</li>" in household
     child_id = Resident.objects.get(resident_no="100000000004").pk
     assert reverse("payer", args=[child_id]) not in html
 

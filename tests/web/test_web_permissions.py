@@ -170,10 +170,10 @@ def test_audit_log_is_for_auditor_and_ward_admin(request, client_for, payers, pe
     ("persona", "target"),
     [
         ("auditor", "audit_log"),
-        ("operator", "search"),
-        ("supervisor", "search"),
-        ("ward_staff_tax", "search"),
-        ("ward_admin", "search"),
+        ("operator", "call_screen"),
+        ("supervisor", "call_list_index"),
+        ("ward_staff_tax", "task_queue"),
+        ("ward_admin", "overview"),
     ],
 )
 def test_home_sends_each_role_to_its_first_screen(request, client_for, persona, target):

@@ -7,19 +7,24 @@ users through the admin with the ward's password rules.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Exists, F, OuterRef
 
-from saikoku.core.models import Department, Role
+from saikoku.arrears.models import Assessment, Bill
+from saikoku.backoffice.models import Task, TaskKind
+from saikoku.core.models import DEPARTMENT_LEVIES, Department, Role
 from saikoku.demo.generator import PackageSummary, generate_package
 from saikoku.interchange.models import ImportedPackage
 from saikoku.interchange.services import ImportResult, package_import, write_report
+from saikoku.outreach.calls import contact_record_create
 from saikoku.outreach.lists import call_list_assign, call_list_build
-from saikoku.outreach.models import CallList
+from saikoku.outreach.models import CallList, CallListEntry, Channel, ContactSettings
+from saikoku.people.models import Resident
 
 
 @dataclass(frozen=True)
@@ -107,3 +112,105 @@ def demo_call_list_ensure(*, now: datetime) -> CallList | None:
     )
     call_list_assign(actor=supervisor, call_list=call_list, count=500, operator=operator)
     return call_list
+
+
+def demo_counts() -> tuple[int, int]:
+    """(payers, residents): the package holds every member of a payer's household, so
+    there are far more residents than payers (README.md says both)."""
+    residents = Resident.objects.count()
+    payers = Resident.objects.filter(
+        Exists(Assessment.objects.filter(payer=OuterRef("pk")))
+    ).count()
+    return payers, residents
+
+
+def demo_contact_hours_widen() -> bool:
+    """The demo's own contact rules: every day, holidays and 12/29–1/3 included, from
+    0:00 to the end of the day, so the call screen can be tried at any hour (a new
+    user at 08:42 saw only "連絡可能時間外です"). The rules stay on the server: this is
+    the same ContactSettings row a ward_admin edits in the admin, and every page shows
+    a banner while it is in effect (web/selectors.demo_hours_banner).
+
+    Once a person has edited the row (the admin records who), their setting stands,
+    as a changed demo password does. Returns whether the row was widened now."""
+    row = ContactSettings.current()
+    if row.updated_by_id is not None:
+        return False
+    # The end of a window is exclusive (outreach/rules.py); time.max is 24:00 less a
+    # microsecond, which a TimeField keeps on both databases.
+    row.weekday_start = row.saturday_start = time.min
+    row.weekday_end = row.saturday_end = time.max
+    row.saturday_allowed = row.sunday_allowed = row.holiday_allowed = True
+    row.save(
+        update_fields=[
+            "weekday_start",
+            "weekday_end",
+            "saturday_start",
+            "saturday_end",
+            "saturday_allowed",
+            "sunday_allowed",
+            "holiday_allowed",
+            "updated_at",
+        ]
+    )
+    return True
+
+
+# What the demo's inbound calls were about: (outcome, summary handed to the ward).
+DEMO_ESCALATIONS: dict[str, tuple[tuple[str, str], ...]] = {
+    Department.TAX: (
+        ("wants_plan", "（デモ）受電: 住民税を分割で納めたい。月1万円なら払えるとのこと。"),
+        ("hardship", "（デモ）受電: 失業中で納付が難しいとの申出。収入の見込みは来春。"),
+        ("wants_plan", "（デモ）受電: 賞与月にまとめて納めたいとの相談。"),
+    ),
+    Department.NHI: (
+        ("wants_plan", "（デモ）受電: 保険料を分割で納めたい。月5千円からとの希望。"),
+        ("hardship", "（デモ）受電: 病気で休職中、保険料の減免について聞きたいとのこと。"),
+        ("wants_plan", "（デモ）受電: 滞納分を年度内に分けて納めたいとの相談。"),
+    ),
+}
+
+
+def _payers_of_only(department: str) -> list[int]:
+    """Payers who owe only this department's levies, carry no flag and are on no call
+    list (their escalation must not touch the operator's demo list)."""
+    levies = DEPARTMENT_LEVIES[department]
+    unpaid = Bill.objects.filter(payer=OuterRef("pk"), amount__gt=F("paid_amount"))
+    return list(
+        Resident.objects.filter(
+            Exists(unpaid.filter(levy__in=levies)),
+            caution=False,
+            public_notice=False,
+            not_resident=False,
+            deceased_on__isnull=True,
+        )
+        .exclude(Exists(unpaid.exclude(levy__in=levies)))
+        .exclude(Exists(CallListEntry.objects.filter(payer=OuterRef("pk"))))
+        .order_by("pk")
+        .values_list("pk", flat=True)[: len(DEMO_ESCALATIONS[department])]
+    )
+
+
+def demo_escalations_ensure() -> dict[str, int]:
+    """Gives the demo's ward staff a queue: once per department, the operator records a
+    few inbound calls whose outcome hands the payer to the ward (a wish for a payment
+    plan, hardship), through the same service as the call screen, which creates the
+    escalation tasks. Returns the tasks created per department."""
+    operator = get_user_model().objects.get(username="operator")
+    created: dict[str, int] = {}
+    for department, calls in DEMO_ESCALATIONS.items():
+        if Task.objects.filter(department=department, kind=TaskKind.ESCALATION).exists():
+            continue
+        count = 0
+        for payer_id, (outcome, note) in zip(_payers_of_only(department), calls, strict=False):
+            contact_record_create(
+                actor=operator,
+                payer_id=payer_id,
+                outcome=outcome,
+                identity_verified=True,
+                note=note,
+                channel=Channel.INBOUND_CALL,
+            )
+            count += 1
+        created[department] = count
+    return created

@@ -2,15 +2,43 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import date
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from saikoku.core.audit import ACTIONS
 from saikoku.core.dates import InvalidDate, parse_date
 
 AUDIT_ACTIONS = ACTIONS
+
+# What an empty dropdown says instead of Django's "---------" (a filter's empty choice
+# says "すべて" instead: there, empty means every value).
+CHOICE_PROMPT = _("選択してください")
+
+
+def prompted(choices: list[tuple[str, object]], prompt: object = CHOICE_PROMPT) -> list:
+    """The choices of a dropdown with the Japanese prompt as the empty first choice."""
+    return [("", prompt), *[(value, label) for value, label in choices if value != ""]]
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form in the console's words: the field is 利用者ID, so the error
+    says 利用者ID too (Django's says ユーザー名, the model field's name)."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _(
+            "利用者IDまたはパスワードが正しくありません。大文字と小文字は区別されます。"
+        ),
+    }
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["username"].label = _("利用者ID")
 
 
 class WarekiDateField(forms.CharField):
@@ -30,14 +58,26 @@ class WarekiDateField(forms.CharField):
 
 
 class AuditFilterForm(forms.Form):
+    """The audit log's filters: one user's or one payer's trail, an action, a period."""
+
     user = forms.CharField(label=_("利用者ID"), required=False, max_length=150)
     action = forms.ChoiceField(
         label=_("操作"),
         required=False,
-        choices=[("", _("すべて")), *AUDIT_ACTIONS.items()],
+        choices=prompted(list(AUDIT_ACTIONS.items()), _("すべて")),
     )
+    payer = forms.CharField(label=_("住民番号"), required=False, max_length=20)
     date_from = WarekiDateField(label=_("開始日"), required=False)
     date_to = WarekiDateField(label=_("終了日"), required=False)
+
+    def clean_payer(self) -> str:
+        # Full-width digits typed with the IME are the same number.
+        text = unicodedata.normalize("NFKC", self.cleaned_data.get("payer") or "").strip()
+        if text and not re.fullmatch(r"[0-9]{12}", text):
+            raise forms.ValidationError(
+                _("住民番号は12桁の数字で入力してください。"), code="invalid_resident_no"
+            )
+        return text
 
     def clean(self) -> dict:
         data = super().clean()

@@ -4,10 +4,12 @@ from django.urls import path
 from saikoku.web import audit_views, views
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", views.ConsoleLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
+    path("overview/", views.overview, name="overview"),
     path("session/keepalive/", views.session_keepalive, name="session_keepalive"),
     path("search/", views.search, name="search"),
     path("payers/<int:resident_id>/", views.payer_page, name="payer"),

@@ -6,8 +6,10 @@ from __future__ import annotations
 from datetime import date
 
 from django.conf import settings
+from django.contrib.auth.views import LoginView
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -24,12 +26,14 @@ from saikoku.core.permissions import (
     operator_has_work_for,
     payer_for_user,
 )
-from saikoku.core.roles import Capability, user_can
+from saikoku.core.roles import Capability
 from saikoku.outreach.call_forms import PurposeForm
 from saikoku.outreach.records import payer_contact_records
 from saikoku.people.models import Resident
 from saikoku.people.selectors import search_payers
-from saikoku.web.forms import OwedOnForm
+from saikoku.web.forms import LoginForm, OwedOnForm
+from saikoku.web.landing import landing_url
+from saikoku.web.selectors import admin_overview
 
 # Who may see a full account number: everyone who works with payers; ward staff only
 # for their department's levies, which account_for_user enforces.
@@ -43,13 +47,36 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
+    """`/`: each role's landing page (web/landing.py)."""
     if not request.user.is_authenticated:
         return redirect(settings.LOGIN_URL)
-    if user_can(request.user, Capability.WORK_WITH_PAYERS):
-        return redirect("search")
-    if user_can(request.user, Capability.READ_AUDIT):
-        return redirect("audit_log")
-    return render(request, "web/no_role.html", status=403)
+    url = landing_url(request.user)
+    if url is None:
+        return render(request, "web/no_role.html", status=403)
+    return redirect(url)
+
+
+class ConsoleLoginView(LoginView):
+    """Django's login with the console's form; after login, straight to where the role's
+    work is (or to the page the user was sent from)."""
+
+    form_class = LoginForm
+
+    def get_default_redirect_url(self) -> str:
+        return landing_url(self.request.user) or super().get_default_redirect_url()
+
+
+@require_GET
+@capability_required(Capability.ADMINISTER)
+def overview(request: HttpRequest) -> HttpResponse:
+    """The ward_admin's landing page: imports, users, approvals, open escalations."""
+    return render(request, "web/overview.html", {"o": admin_overview(), "nav": "overview"})
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the page links; send them to the file."""
+    return redirect(static("saikoku/favicon.ico"), permanent=True)
 
 
 @require_POST

@@ -48,6 +48,7 @@ def console_context(context: template.Context) -> dict[str, object]:
     the role may use (the server refuses the rest anyway)."""
     user = context.get("user")
     return {
+        "can_overview": user_can(user, Capability.ADMINISTER),
         "can_search": user_can(user, Capability.WORK_WITH_PAYERS),
         "can_audit": user_can(user, Capability.READ_AUDIT),
         "can_export_results": user_can(user, Capability.EXPORT_RESULTS),

@@ -7,6 +7,8 @@ straight to the users and the server.
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 import unicodedata
 
@@ -18,8 +20,11 @@ from django.utils.translation import gettext as _
 from saikoku.core.models import Department, Role
 from saikoku.demo.services import (
     demo_call_list_ensure,
+    demo_contact_hours_widen,
+    demo_counts,
     demo_data_load,
     demo_data_present,
+    demo_escalations_ensure,
     demo_package_path,
     demo_users_ensure,
 )
@@ -57,6 +62,18 @@ class Command(BaseCommand):
                 _("架電リスト「%(name)s」を作成し、operator に割り当てました。")
                 % {"name": call_list.name}
             )
+        for department, count in demo_escalations_ensure().items():
+            self.stdout.write(
+                _("%(department)sへの引継ぎ（タスク）を %(count)s 件作成しました。")
+                % {"department": Department(department).label, "count": count}
+            )
+        if demo_contact_hours_widen():
+            self.stdout.write(
+                _(
+                    "デモ設定: 連絡可能時間を毎日 0:00〜24:00"
+                    "（祝日・年末年始を含む）に拡大しました。"
+                )
+            )
         addr = options["addr"]
         host, _sep, port = addr.rpartition(":")
         self.stdout.write("")
@@ -64,7 +81,7 @@ class Command(BaseCommand):
             _("URL: http://%(host)s:%(port)s/") % {"host": host or "127.0.0.1", "port": port}
         )
         self.stdout.write(_("デモ用ログイン（初回作成時のパスワード）:"))
-        self.stdout.write(f"  {_pad(_('ユーザー名'), 12)} {_pad(_('パスワード'), 26)} {_('役割')}")
+        self.stdout.write(f"  {_pad(_('利用者ID'), 12)} {_pad(_('パスワード'), 26)} {_('役割')}")
         for login in logins:
             role = str(Role(login.role).label)
             if login.department:
@@ -73,9 +90,14 @@ class Command(BaseCommand):
         if options["no_serve"]:
             return
         self.stdout.write("")
+        self.stdout.flush()
+        # The server runs as a fresh process with SAIKOKU_DEMO set, so its settings (read
+        # once, at start) know it serves the demo and every page shows the demo banner.
         # --insecure: the development server serves the static files although DEBUG
         # is off (the demo runs with production settings).
-        call_command("runserver", addr, "--noreload", "--insecure")
+        environment = {**os.environ, "SAIKOKU_DEMO": "true"}
+        command = [sys.executable, "-m", "saikoku", "runserver", addr, "--noreload", "--insecure"]
+        os.execve(sys.executable, command, environment)  # noqa: S606 - our own server, fixed arguments
 
     def _load(self, *, scale: float, seed: int) -> None:
         path = demo_package_path(seed)
@@ -83,7 +105,7 @@ class Command(BaseCommand):
             _("デモデータを生成して取り込んでいます（初回のみ）: %(path)s") % {"path": path}
         )
         started = time.monotonic()
-        summary, result = demo_data_load(scale=scale, seed=seed)
+        _summary, result = demo_data_load(scale=scale, seed=seed)
         if result.status == "rejected":
             for problem in result.errors[:20]:
                 self.stderr.write(
@@ -93,14 +115,17 @@ class Command(BaseCommand):
                 _("デモパッケージの取込が拒否されました。報告: %(report)s")
                 % {"report": path.with_suffix(".report.csv")}
             )
+        payers, residents = demo_counts()
         message = _(
-            "取り込みました: %(id)s（住民 %(persons)s 人、%(seconds).0f 秒、警告 %(warnings)s 件）"
+            "取り込みました: %(id)s（納付義務者 %(payers)s 人・住民 %(persons)s 人、"
+            "%(seconds).0f 秒、警告 %(warnings)s 件）"
         )
         self.stdout.write(
             message
             % {
                 "id": result.package_id,
-                "persons": f"{summary.rows['persons.csv']:,}",
+                "payers": f"{payers:,}",
+                "persons": f"{residents:,}",
                 "seconds": time.monotonic() - started,
                 "warnings": f"{len(result.warnings):,}",
             }
