@@ -36,6 +36,7 @@ PUBLIC = {
     "healthz": "monitoring: no login, no data",
     "session_keepalive": "renews the caller's own session only",
     "set_language": "the language switch",
+    "favicon": "the browser's icon, a static file",
 }
 # Placeholder values for URL arguments: a refused persona is refused before any
 # object is looked up, and an allowed one gets the page, a redirect or a 404.

@@ -67,7 +67,7 @@ def test_a_form_posted_without_its_token_gets_the_japanese_page(operator):
 @pytest.fixture
 def failing_url(settings):
     """A URLconf with one view that fails, on top of the project's."""
-    settings.ROOT_URLCONF = "web_failing_urls"
+    settings.ROOT_URLCONF = "support.failing_urls"
     return "/fails/"
 
 
