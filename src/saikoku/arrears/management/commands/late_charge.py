@@ -7,7 +7,9 @@ With --json it prints exactly one JSON object (principal, late_charge, total, fi
 provisional, provisional_years, segments). A day in a year whose rate is not registered
 yet is computed with the last known rate: the figure is an estimate (見込み), the text
 says so and the JSON has "provisional": true with the years in "provisional_years".
-Wrong input exits 2 with a one-line message. Dates are read like the
+Wrong input exits 2 with a one-line message. It works on a data folder that was never
+migrated: there are no registered rates then, so the shipped ones are used (and the
+database is not created). Dates are read like the
 importer reads them (2025-06-30, 20250630, 令和7年6月30日, R7.6.30 …).
 """
 
@@ -24,9 +26,13 @@ from saikoku.arrears.late_charge import (
     LateChargeResult,
     Payment,
     RateNotPublished,
+    RateTable,
     compute_late_charge,
+    shipped_rate_table,
 )
+from saikoku.arrears.models import LateChargeRate
 from saikoku.arrears.rates import current_rate_table
+from saikoku.cli import table_exists
 from saikoku.core.dates import InvalidDate, parse_date
 from saikoku.core.money import InvalidAmount, parse_yen
 
@@ -118,7 +124,7 @@ class Command(BaseCommand):
                 due_date=due,
                 on=on,
                 payments=payments,
-                rates=current_rate_table(),
+                rates=self._rates(),
             )
         except RateNotPublished as error:
             raise _fail(
@@ -131,6 +137,15 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(result_as_dict(result), ensure_ascii=False))
             return
         self.stdout.write(self._text(result))
+
+    def _rates(self) -> RateTable:
+        """The rates in force; before the database exists, the shipped ones."""
+        if table_exists(LateChargeRate._meta.db_table):
+            return current_rate_table()
+        self.stderr.write(
+            _("データベースがまだないため、同梱の割合だけで計算しました（登録済みの割合なし）。")
+        )
+        return shipped_rate_table().estimating()
 
     def _text(self, result: LateChargeResult) -> str:
         lines = [
