@@ -6,12 +6,14 @@ that names a file holding the value (how container and systemd secrets arrive).
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -58,8 +60,13 @@ def env_list(name: str, default: list[str]) -> list[str]:
 DATA_DIR = Path(os.environ.get("SAIKOKU_DATA_DIR", Path.cwd() / "var")).resolve()
 
 
+@functools.cache
 def _local_secret(name: str) -> str:
-    """A secret generated once and kept in the data folder (embedded default only)."""
+    """A secret generated once and kept in the data folder (embedded default only).
+
+    Read through `_lazy_secret`, so the file (and the data folder) is only created when
+    the key is first used, e.g. by the first audit entry or session: a command that
+    fails or only reads (`saikoku late-charge`, `--help`) leaves no files behind."""
     path = DATA_DIR / f".{name}"
     if path.exists():
         return path.read_text(encoding="utf-8").strip()
@@ -70,11 +77,14 @@ def _local_secret(name: str) -> str:
     return value
 
 
+_lazy_secret = lazy(_local_secret, str)
+
+
 DEBUG = env_bool("SAIKOKU_DEBUG", False)
-SECRET_KEY = env_str("SAIKOKU_SECRET_KEY") or _local_secret("secret_key")
+SECRET_KEY = env_str("SAIKOKU_SECRET_KEY") or _lazy_secret("secret_key")
 # Key of the audit trail's HMAC chain; kept apart from SECRET_KEY so that rotating
 # session keys never breaks verification of old entries.
-AUDIT_HMAC_KEY = env_str("SAIKOKU_AUDIT_KEY") or _local_secret("audit_key")
+AUDIT_HMAC_KEY = env_str("SAIKOKU_AUDIT_KEY") or _lazy_secret("audit_key")
 ALLOWED_HOSTS = env_list("SAIKOKU_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("SAIKOKU_CSRF_TRUSTED_ORIGINS", [])
 # Reverse proxies whose X-Forwarded-For the audit trail believes (core/audit.py).
@@ -224,16 +234,31 @@ SAIKOKU_AMI_CONTEXT = os.environ.get("SAIKOKU_AMI_CONTEXT", "from-internal")
 SAIKOKU_AMI_CHANNEL = os.environ.get("SAIKOKU_AMI_CHANNEL", "PJSIP/{username}")
 SAIKOKU_AMI_TIMEOUT = env_int("SAIKOKU_AMI_TIMEOUT", 5)
 
+# The log (English, for operators of the system) goes to a file in the data folder, made
+# with its first record; the terminal shows only a command's own Japanese output.
+# SAIKOKU_LOG_FILE=- sends the log to stderr instead (containers, systemd).
+LOG_FILE = os.environ.get("SAIKOKU_LOG_FILE") or str(DATA_DIR / "saikoku.log")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
         "client_errors_on_one_line": {"()": "saikoku.web.log_filters.ClientErrorsOnOneLine"}
     },
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "file": {
+            "()": "saikoku.logfile.DataFolderFileHandler",
+            "filename": LOG_FILE,
+            "formatter": "plain",
+        },
+    },
     "loggers": {
         # A refused request (403, 404) is one line, not a traceback; 5xx keep theirs.
         "django.request": {"filters": ["client_errors_on_one_line"]},
     },
-    "root": {"handlers": ["console"], "level": os.environ.get("SAIKOKU_LOG_LEVEL", "INFO")},
+    "root": {
+        "handlers": ["console" if LOG_FILE == "-" else "file"],
+        "level": os.environ.get("SAIKOKU_LOG_LEVEL", "INFO"),
+    },
 }

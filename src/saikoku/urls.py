@@ -8,6 +8,7 @@ urlpatterns = [
     path("tasks/", include("saikoku.backoffice.urls")),
     path("lists/", include("saikoku.outreach.list_urls")),
     path("exports/", include("saikoku.outreach.export_urls")),
+    path("rates/", include("saikoku.arrears.urls")),
     path("", include("saikoku.web.urls")),
 ]
 

@@ -94,7 +94,6 @@ def args(levy="RT", amount="1000", due="2025-06-30", on="2025-07-01", *extra: st
         (args("RT", "1000", "2025-06-30", "2025-07-01", "--payment", "2025-07-02:10"), "より後"),
         (args("RT", "1000", "2025-06-30", "2025-07-01", "--payment", "2025-07-01"), "--payment"),
         (args("RT", "1000", "2025-06-30", "2025-07-01", "--payment", "2025-07-01:-3"), "負"),
-        (args("RT", "100000", "2026-06-30", "2027-01-05"), "2027"),
     ],
 )
 def test_wrong_input_exits_2_with_one_line(argv, fragment):
@@ -103,6 +102,32 @@ def test_wrong_input_exits_2_with_one_line(argv, fragment):
     assert caught.value.returncode == 2
     assert fragment in str(caught.value)
     assert "\n" not in str(caught.value)
+
+
+def test_a_year_without_a_registered_rate_is_an_estimate_marked_as_such():
+    # The shipped table ends with 2026: in December an operator quotes a January day.
+    data = run_json(*args("RT", "100000", "2026-06-30", "2027-01-15"))
+    assert data["provisional"] is True
+    assert data["provisional_years"] == [2027]
+    assert data["late_charge"] == 4_400  # 237 + 3,814 + 373 at 2026's 2.8% / 9.1%
+    assert data["segments"][-1]["rate_percent"] == "9.1"
+    text = run(*args("RT", "100000", "2026-06-30", "2027-01-15"))
+    assert "見込み: 2027年の延滞金の割合がまだ登録されていないため" in text
+    assert "9.1%（見込み）" in text
+
+
+def test_a_figure_with_every_rate_known_is_not_provisional():
+    data = run_json(*args("RT", "65000", "2021-05-31", "2022-01-31"))
+    assert (data["provisional"], data["provisional_years"]) == (False, [])
+    assert "見込み" not in run(*args("RT", "65000", "2021-05-31", "2022-01-31"))
+
+
+def test_once_the_rate_is_registered_the_figure_is_final():
+    LateChargeRate.objects.create(
+        year=2027, lower_percent=Decimal("2.8"), higher_percent=Decimal("9.1"), source="告示"
+    )
+    data = run_json(*args("RT", "100000", "2026-06-30", "2027-01-15"))
+    assert (data["provisional"], data["late_charge"]) == (False, 4_400)
 
 
 def test_a_rate_entered_in_the_database_is_used_and_wins():

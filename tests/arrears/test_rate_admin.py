@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from saikoku.arrears.models import LateChargeRate
+from saikoku.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -33,6 +34,27 @@ def test_ward_admin_enters_next_years_rate(client, ward_admin):
     assert response.status_code == 302
     rate = LateChargeRate.objects.get(year=2027)
     assert rate.created_by == ward_admin
+    entry = AuditEntry.objects.get(action="late_charge_rate_register")
+    assert (entry.object_id, entry.detail["via"]) == ("2027", "admin")
+
+
+def test_a_correction_or_removal_in_the_admin_is_audited(client, ward_admin):
+    rate = LateChargeRate.objects.create(
+        year=2027, lower_percent="3.0", higher_percent="9.3", source="告示"
+    )
+    client.force_login(_staff(ward_admin))
+    response = client.post(
+        f"/admin/arrears/latechargerate/{rate.pk}/change/",
+        {"year": "2027", "lower_percent": "2.9", "higher_percent": "9.2", "source": "訂正"},
+    )
+    assert response.status_code == 302
+    changed = AuditEntry.objects.get(action="late_charge_rate_change")
+    assert changed.detail["higher_percent"] == "9.2"
+    response = client.post(f"/admin/arrears/latechargerate/{rate.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not LateChargeRate.objects.exists()
+    removed = AuditEntry.objects.filter(action="late_charge_rate_change").last()
+    assert removed.detail["deleted"] is True
 
 
 @pytest.mark.parametrize("persona", ["operator", "supervisor", "ward_staff_tax", "auditor"])

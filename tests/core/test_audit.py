@@ -373,7 +373,7 @@ def test_command_verify_reports_ok_with_the_head():
     code, out, _ = _run("verify")
 
     assert code == 0
-    assert out.strip() == f"OK: 12 entries verified, head seq=12 hash={entries[-1].hash}"
+    assert out.strip() == f"OK: 12 件の記録を検証しました。先頭 seq=12 hash={entries[-1].hash}"
 
 
 @pytest.mark.django_db
@@ -591,7 +591,7 @@ def _append_from_processes(tmp_path: Path) -> None:
         [*saikoku, "audit", "verify"], env=env, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith(f"OK: {WRITERS * PER_WRITER} entries verified")
+    assert done.stdout.startswith(f"OK: {WRITERS * PER_WRITER} 件の記録を検証しました。")
 
 
 @pytest.mark.django_db(transaction=True)

@@ -202,21 +202,23 @@ def test_an_invalid_date_shows_a_japanese_error_next_to_the_field(
         assert "data-owed-total" not in html  # no figure for a date that was not asked
 
 
-def test_a_date_in_a_year_without_a_published_rate_says_so(client_for, operator, owed_payers):
-    # The shipped table ends with 2026: the first day of 2027 has no rate yet.
-    html = owed_html(client_for(operator), owed_payers, on="2031-01-10")
-    form = form_of(html)
-    assert "2027年の延滞金の割合がまだ登録されていないため計算できません。" in form
-    assert "data-owed-total" not in html
-
-
-def test_without_a_rate_for_this_year_the_page_still_opens_and_says_why(
+def test_a_date_in_a_year_without_a_published_rate_is_an_estimate(
     client_for, operator, owed_payers
 ):
+    # The shipped table ends with 2026: 2027 onwards are computed with 2026's rate and
+    # marked as an estimate (見込み) beside the figure, instead of emptying the table.
+    html = owed_html(client_for(operator), owed_payers, on="2031-01-10")
+    assert 'aria-invalid="true"' not in form_of(html)
+    assert "data-owed-total" in html
+    assert "延滞金は見込みです" in html
+    assert "2027、2028、2029、2030、2031年の延滞金の割合がまだ登録されていないため" in html
+
+
+def test_without_a_rate_for_this_year_the_page_shows_an_estimate(client_for, operator, owed_payers):
     with time_machine.travel(datetime.datetime(2031, 1, 10, 10, 0, tzinfo=TOKYO)):
         html = owed_html(client_for(operator), owed_payers)
-    assert "延滞金を計算できません" in html
-    assert "2027年の延滞金の割合が未登録です。区の管理者に登録を依頼してください。" in html
+    assert "延滞金を計算できません" not in html
+    assert "延滞金は見込みです" in html
     assert "期別の明細" in html  # the bills are still there
 
 

@@ -16,6 +16,12 @@ the same code. Every rule and its source is in docs/domain/late-charge.md; in sh
   wards' published worked examples do.
 - Partial payments: the paid part accrues up to and including its payment day; from
   the next day the remaining principal (rounded down to 1,000 yen again) accrues.
+- A year's special rate is published only in December of the year before
+  (附則第3条の2, 租税特別措置法第93条第2項). A table built with `estimating()` stands
+  in the latest known rate for a year after it and marks every segment that uses it
+  (`Segment.estimated`, `LateChargeResult.estimated_years`): such a figure is an
+  estimate (見込み) until the year's rate is registered. A plain table refuses
+  (RateNotPublished).
 
 Amounts are exact: each segment is computed as a Fraction and reported as a Decimal
 truncated to 6 decimal places (its integer part, which is what counts, is exact).
@@ -45,6 +51,7 @@ __all__ = [
     "RateYear",
     "Segment",
     "compute_late_charge",
+    "estimated_years_of",
     "shipped_rate_table",
 ]
 
@@ -66,7 +73,9 @@ STATUTORY_HIGHER = Decimal("14.6")
 
 
 class RateNotPublished(LookupError):
-    """No rate is known for a year (the next year's rate is published each December)."""
+    """No rate is known for a year (the next year's rate is published each December).
+
+    args[0] is the year."""
 
 
 @dataclass(frozen=True)
@@ -117,14 +126,21 @@ class RateYear:
     higher: Decimal
     tokurei_kijun: Decimal | None = None
     source: str = ""
+    # True: not this year's published rate but the latest known one standing in for it.
+    estimated: bool = False
 
 
 @dataclass(frozen=True)
 class RateTable:
-    """Rates by calendar year. Years before the first row use the statutory 7.3 / 14.6;
-    a year after the last row raises RateNotPublished (never guessed)."""
+    """Rates by calendar year. Years before the first row use the statutory 7.3 / 14.6.
+
+    A year without a row after the first one raises RateNotPublished, unless the table
+    is `estimate_unpublished` (see `estimating()`): then the latest earlier row stands
+    in for it, marked `estimated`, so that a figure for a day next January can be
+    quoted as an estimate (見込み) before the rate is published."""
 
     years: Mapping[int, RateYear]
+    estimate_unpublished: bool = False
 
     def rate_year(self, year: int) -> RateYear:
         found = self.years.get(year)
@@ -132,7 +148,21 @@ class RateTable:
             return found
         if self.years and year < min(self.years):
             return RateYear(year, STATUTORY_LOWER, STATUTORY_HIGHER, None, "地方税法 本則")
+        if self.estimate_unpublished and self.years:
+            latest = self.years[max(known for known in self.years if known < year)]
+            return replace(
+                latest, year=year, source=f"見込み ({latest.year}年の割合)", estimated=True
+            )
         raise RateNotPublished(year)
+
+    def estimating(self) -> RateTable:
+        """The same rates, standing in the latest known rate for a later year."""
+        return replace(self, estimate_unpublished=True)
+
+    @property
+    def last_year(self) -> int | None:
+        """The latest year with a known rate (None for an empty table)."""
+        return max(self.years) if self.years else None
 
     def rates(self, year: int) -> tuple[Decimal, Decimal]:
         """(lower, higher) in percent a year."""
@@ -144,7 +174,7 @@ class RateTable:
         years = dict(self.years)
         for entry in overrides:
             years[entry.year] = entry
-        return RateTable(years=years)
+        return replace(self, years=years)
 
     @classmethod
     def from_csv(cls, path: Path = RATES_CSV) -> RateTable:
@@ -181,6 +211,7 @@ class Segment:
     base: int
     amount: Decimal  # exact amount before truncation (6 decimal places)
     first_period: bool
+    estimated: bool = False  # the rate is an estimate: the year's rate is not known yet
 
     @property
     def yen(self) -> int:
@@ -211,6 +242,25 @@ class LateChargeResult:
     @property
     def total(self) -> int:
         return self.principal + self.late_charge
+
+    @property
+    def estimated_years(self) -> tuple[int, ...]:
+        """The years whose rate was estimated (見込み); empty when every rate is known.
+
+        A segment is only ever joined with pieces of the same estimated state, so every
+        year an estimated segment spans is an estimated year."""
+        return estimated_years_of(self.segments)
+
+
+def estimated_years_of(segments: Iterable[Segment]) -> tuple[int, ...]:
+    """The calendar years covered by the estimated segments, in order."""
+    years = {
+        year
+        for segment in segments
+        if segment.estimated
+        for year in range(segment.start.year, segment.end.year + 1)
+    }
+    return tuple(sorted(years))
 
 
 def _floor_unit(amount: int, unit: int) -> int:
@@ -283,7 +333,8 @@ def compute_late_charge(
     closed day, see calendar.effective_due_date). payments: earlier payments toward the
     bill, none after `on`. late_charge_paid: what the payer already paid toward the late
     charge (the ward's late_charge_paid column). Raises ValueError on wrong input and
-    RateNotPublished when a day falls in a year without a known rate.
+    RateNotPublished when a day falls in a year without a known rate (unless `rates`
+    is an estimating table: then the result names its `estimated_years`).
     """
     rules = rules or DEFAULT_RULES.get(levy, LevyRules())
     rates = rates or shipped_rate_table()
@@ -364,7 +415,7 @@ def _accrue(
     if until < start or principal < _BASE_MINIMUM:
         return []
     cuts = _boundaries(start=start, end=until, first_end=first_end, payments=payments)
-    pieces: list[tuple[dt.date, dt.date, int, Decimal, bool]] = []
+    pieces: list[tuple[dt.date, dt.date, int, Decimal, bool, bool]] = []
     for index, piece_start in enumerate(cuts):
         piece_end = cuts[index + 1] - _ONE_DAY if index + 1 < len(cuts) else until
         # Payments made up to the day before this piece have stopped accruing.
@@ -374,12 +425,12 @@ def _accrue(
         else:
             base = _floor_unit(max(remaining, 0), _BASE_UNIT)
         in_first = piece_start <= first_end
-        lower, higher = rates.rates(piece_start.year)
-        rate = lower if in_first else higher
-        pieces.append((piece_start, piece_end, base, rate, in_first))
+        rate_year = rates.rate_year(piece_start.year)
+        rate = rate_year.lower if in_first else rate_year.higher
+        pieces.append((piece_start, piece_end, base, rate, in_first, rate_year.estimated))
 
     segments: list[Segment] = []
-    for piece_start, piece_end, base, rate, in_first in pieces:
+    for piece_start, piece_end, base, rate, in_first, estimated in pieces:
         if base == 0:
             continue
         previous = segments[-1] if segments else None
@@ -390,6 +441,7 @@ def _accrue(
             and previous.base == base
             and previous.rate_percent == rate
             and previous.first_period == in_first
+            and previous.estimated == estimated
         )
         if joinable:
             assert previous is not None
@@ -405,6 +457,7 @@ def _accrue(
                 base=base,
                 amount=_to_decimal(_segment_amount(base, rate, days)),
                 first_period=in_first,
+                estimated=estimated,
             )
         )
     return segments

@@ -21,6 +21,9 @@ How the ward's rows feed the engine:
   `history_incomplete`, so the screen can say the late charge is approximate.
 - A payment recorded after the day asked about counts as made on that day: the
   question is what settling the whole bill on that day costs.
+- A day in a year whose rate is not registered yet is computed with the last known
+  rate (arrears.rates); such lines name their `estimated_years` and the screen marks
+  the figure as an estimate (見込み) until the rate is registered.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from saikoku.arrears.late_charge import (
     RateTable,
     Segment,
     compute_late_charge,
+    estimated_years_of,
 )
 
 # The engine's own 1,000 / 100 yen rule, so the breakdown can never round differently.
@@ -162,6 +166,11 @@ class OwedLine:
         return self.principal + self.late_charge
 
     @property
+    def estimated_years(self) -> tuple[int, ...]:
+        """Years whose rate is not registered yet and was estimated (見込み)."""
+        return estimated_years_of(self.segments)
+
+    @property
     def rounded(self) -> int:
         """The accrued yen after 地方税法第20条の4の2第5項 (before what was paid)."""
         return round_charge(self.accrued)
@@ -207,6 +216,10 @@ class LevyOwed:
     def total(self) -> int:
         return self.principal + self.late_charge
 
+    @property
+    def estimated_years(self) -> tuple[int, ...]:
+        return tuple(sorted({year for line in self.lines for year in line.estimated_years}))
+
 
 @dataclass(frozen=True)
 class OwedSummary:
@@ -239,6 +252,12 @@ class OwedSummary:
     @property
     def history_incomplete(self) -> bool:
         return any(line.history_incomplete for line in self.lines)
+
+    @property
+    def estimated_years(self) -> tuple[int, ...]:
+        """Years whose late-charge rate was estimated (見込み) in some line; empty when
+        every figure uses a registered rate."""
+        return tuple(sorted({year for line in self.lines for year in line.estimated_years}))
 
 
 def _engine_payments(bill: BillFacts, on: dt.date) -> tuple[list[Payment], bool]:
@@ -311,8 +330,8 @@ def owed_as_of(
 
     bills: from `bill_facts` (or the payer page's overview). rates: the table in force,
     arrears.rates.current_rate_table(). rules: per-levy settings (default
-    late_charge.DEFAULT_RULES). Raises late_charge.RateNotPublished when `on` lies in
-    a year whose rate is not known yet.
+    late_charge.DEFAULT_RULES). With a plain (not estimating) table, raises
+    late_charge.RateNotPublished when `on` lies in a year whose rate is not known yet.
     """
     rules = rules or DEFAULT_RULES
     by_levy: dict[str, list[OwedLine]] = {}

@@ -70,6 +70,8 @@ ACTIONS = {
     "dial": gettext_lazy("発信"),
     "task_accept": gettext_lazy("タスクの受付"),
     "task_close": gettext_lazy("タスクの完了"),
+    "late_charge_rate_register": gettext_lazy("延滞金の割合の登録"),
+    "late_charge_rate_change": gettext_lazy("延滞金の割合の訂正"),
 }
 
 _MAX_LENGTHS = {"action": 40, "object_type": 40, "object_id": 100}

@@ -55,6 +55,7 @@ def console_context(context: template.Context) -> dict[str, object]:
         "can_lists": user_can(user, Capability.BUILD_LISTS),
         "can_call": user_can(user, Capability.CALL),
         "can_tasks": user_can(user, Capability.WORK_WITH_PAYERS),
+        "can_administer": user_can(user, Capability.ADMINISTER),
         # What is left of the session, which is not renewed by every request.
         "session_age": session_seconds_left(context.get("request")),
         # An htmx request or the keep-alive renews the session to the full age.

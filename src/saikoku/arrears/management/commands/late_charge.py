@@ -3,8 +3,13 @@
     saikoku late-charge --levy RT --amount 123456 --due 2025-06-30 --on 2026-01-15 \
         [--payment 2025-09-10:50000 ...] [--json]
 
-With --json it prints exactly one JSON object (principal, late_charge, total,
-segments). Wrong input exits 2 with a one-line message. Dates are read like the
+With --json it prints exactly one JSON object (principal, late_charge, total, final,
+provisional, provisional_years, segments). A day in a year whose rate is not registered
+yet is computed with the last known rate: the figure is an estimate (見込み), the text
+says so and the JSON has "provisional": true with the years in "provisional_years".
+Wrong input exits 2 with a one-line message. It works on a data folder that was never
+migrated: there are no registered rates then, so the shipped ones are used (and the
+database is not created). Dates are read like the
 importer reads them (2025-06-30, 20250630, 令和7年6月30日, R7.6.30 …).
 """
 
@@ -21,9 +26,13 @@ from saikoku.arrears.late_charge import (
     LateChargeResult,
     Payment,
     RateNotPublished,
+    RateTable,
     compute_late_charge,
+    shipped_rate_table,
 )
+from saikoku.arrears.models import LateChargeRate
 from saikoku.arrears.rates import current_rate_table
+from saikoku.cli import table_exists
 from saikoku.core.dates import InvalidDate, parse_date
 from saikoku.core.money import InvalidAmount, parse_yen
 
@@ -55,12 +64,15 @@ def _payment(text: str) -> Payment:
 
 
 def result_as_dict(result: LateChargeResult) -> dict[str, Any]:
-    """The JSON shape of issue 3: amounts in whole yen, segment amounts exact strings."""
+    """The JSON shape of issue 3: amounts in whole yen, segment amounts exact strings;
+    provisional: some rate is an estimate (the years in provisional_years)."""
     return {
         "principal": result.principal,
         "late_charge": result.late_charge,
         "total": result.total,
         "final": result.final,
+        "provisional": bool(result.estimated_years),
+        "provisional_years": list(result.estimated_years),
         "segments": [
             {
                 "from": segment.start.isoformat(),
@@ -112,7 +124,7 @@ class Command(BaseCommand):
                 due_date=due,
                 on=on,
                 payments=payments,
-                rates=current_rate_table(),
+                rates=self._rates(),
             )
         except RateNotPublished as error:
             raise _fail(
@@ -126,6 +138,15 @@ class Command(BaseCommand):
             return
         self.stdout.write(self._text(result))
 
+    def _rates(self) -> RateTable:
+        """The rates in force; before the database exists, the shipped ones."""
+        if table_exists(LateChargeRate._meta.db_table):
+            return current_rate_table()
+        self.stderr.write(
+            _("データベースがまだないため、同梱の割合だけで計算しました（登録済みの割合なし）。")
+        )
+        return shipped_rate_table().estimating()
+
     def _text(self, result: LateChargeResult) -> str:
         lines = [
             _("本税 (未納) %(principal)s円 延滞金 %(charge)s円 合計 %(total)s円")
@@ -138,10 +159,19 @@ class Command(BaseCommand):
             if result.final
             else _("本税が完納されるまで延滞金は確定しません"),
         ]
+        if result.estimated_years:
+            lines.append(
+                _(
+                    "見込み: %(years)s年の延滞金の割合がまだ登録されていないため、"
+                    "登録済みの最新の割合で計算しています（割合が登録されると確定します）"
+                )
+                % {"years": "、".join(str(year) for year in result.estimated_years)}
+            )
+        estimated = _("（見込み）")
         for segment in result.segments:
             lines.append(
                 f"  {segment.start.isoformat()}〜{segment.end.isoformat()} "
-                f"{segment.days}日 {segment.rate_percent}% "
+                f"{segment.days}日 {segment.rate_percent}%{estimated if segment.estimated else ''} "
                 f"{segment.base:,}円 → {segment.amount}"
             )
         return "\n".join(lines)

@@ -1,6 +1,6 @@
 """`saikoku audit verify` and `saikoku audit head`: check the audit trail's chain.
 
-verify exits 0 and prints "OK: N entries verified, head seq=… hash=…", or exits 1
+verify exits 0 and prints "OK: N 件の記録を検証しました。先頭 seq=… hash=…", or exits 1
 with the first bad entry on stderr. With --head-file (the JSON of `audit head --json`
 kept by the ward) or --expect-seq/--expect-hash it also proves the tail was not cut.
 """
@@ -53,9 +53,14 @@ class Command(BaseCommand):
     def _verify(self, *, expected: dict[str, Any] | None) -> None:
         result = verify_chain(expected_head=expected)
         if result.ok:
+            # "OK:" / "NG:" first, for scripts; the rest is for people.
             self.stdout.write(
-                f"OK: {result.checked} entries verified, "
-                f"head seq={result.head['seq']} hash={result.head['hash']}"
+                _("OK: %(checked)s 件の記録を検証しました。先頭 seq=%(seq)s hash=%(hash)s")
+                % {
+                    "checked": result.checked,
+                    "seq": result.head["seq"],
+                    "hash": result.head["hash"],
+                }
             )
             return
         self.stderr.write(

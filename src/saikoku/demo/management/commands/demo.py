@@ -28,6 +28,7 @@ from saikoku.demo.services import (
     demo_package_path,
     demo_users_ensure,
 )
+from saikoku.interchange.report import write_report
 
 
 def _pad(text: str, width: int) -> str:
@@ -130,3 +131,9 @@ class Command(BaseCommand):
                 "warnings": f"{len(result.warnings):,}",
             }
         )
+        if result.warnings:
+            # The warnings are worth reading (e.g. phone numbers that could not be
+            # classified): every one is in the report, in Japanese and English.
+            report = path.with_suffix(".report.csv")
+            write_report(result.problems, report)
+            self.stdout.write(_("警告の一覧: %(report)s") % {"report": report})
