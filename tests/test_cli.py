@@ -146,6 +146,13 @@ def test_after_migrate_the_commands_work_and_keys_appear_only_on_first_write(fre
     assert (fresh / ".audit_key").exists()  # the rejection was audited: a real write
     assert saikoku(fresh, "audit", "verify").stdout.startswith("OK: 1 件")
 
+    # A lost key is said as such, not reported as tampering, and no new key is made.
+    (fresh / ".audit_key").unlink()
+    lost = saikoku(fresh, "audit", "verify")
+    assert lost.returncode == 1
+    assert "鍵ファイル" in lost.stderr and "tamper" not in lost.stderr
+    assert not (fresh / ".audit_key").exists()
+
 
 def test_the_log_can_go_to_stderr(fresh):
     assert saikoku(fresh, "migrate", "-v0").returncode == 0

@@ -85,6 +85,8 @@ SECRET_KEY = env_str("SAIKOKU_SECRET_KEY") or _lazy_secret("secret_key")
 # Key of the audit trail's HMAC chain; kept apart from SECRET_KEY so that rotating
 # session keys never breaks verification of old entries.
 AUDIT_HMAC_KEY = env_str("SAIKOKU_AUDIT_KEY") or _lazy_secret("audit_key")
+# Where the embedded default keeps that key; None when it comes from the environment.
+AUDIT_KEY_FILE = None if env_str("SAIKOKU_AUDIT_KEY") else DATA_DIR / ".audit_key"
 ALLOWED_HOSTS = env_list("SAIKOKU_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("SAIKOKU_CSRF_TRUSTED_ORIGINS", [])
 # Reverse proxies whose X-Forwarded-For the audit trail believes (core/audit.py).

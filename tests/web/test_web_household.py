@@ -89,3 +89,12 @@ def test_a_member_the_user_may_open_is_named_with_a_link(client_for, ward_admin,
     household = household_of(client_for(ward_admin), iwasaki[WIFE])
     assert "岩崎 裕樹" in household
     assert reverse("payer", args=[iwasaki[HUSBAND]]) in household
+
+
+def test_the_selector_gives_no_name_or_id_of_a_member_outside_the_scope(ward_staff_tax, iwasaki):
+    from saikoku.arrears.selectors import payer_overview
+
+    wife = Resident.objects.get(pk=iwasaki[WIFE])
+    (member,) = payer_overview(ward_staff_tax, wife).members
+    assert (member.name, member.name_kana, member.id) == ("", "", None)
+    assert member.relationship == "夫" and not member.visible

@@ -102,7 +102,7 @@ class LevyTotal:
 
 @dataclass(frozen=True)
 class MemberRow:
-    id: int
+    id: int | None  # None when not visible
     name: str
     name_kana: str
     relationship: str
@@ -224,11 +224,13 @@ def _members(resident: Resident, levies: tuple[str, ...]) -> list[MemberRow]:
         .only("id", "name", "name_kana", "relationship", "is_householder")
         .order_by("-is_householder", "resident_no")
     )
+    # A member outside the user's scope is known by relation only: neither the name nor
+    # the id leaves the selector, so no template can show them by mistake.
     return [
         MemberRow(
-            id=m.pk,
-            name=m.name,
-            name_kana=m.name_kana,
+            id=m.pk if m.visible else None,
+            name=m.name if m.visible else "",
+            name_kana=m.name_kana if m.visible else "",
             relationship=m.relationship,
             is_householder=m.is_householder,
             visible=bool(m.visible),

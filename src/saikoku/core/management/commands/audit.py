@@ -13,10 +13,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from saikoku.core.audit import chain_head, verify_chain
+from saikoku.core.models import AuditEntry
 
 HASH_RE = re.compile(r"[0-9a-f]{64}")
 
@@ -51,6 +53,17 @@ class Command(BaseCommand):
             )
 
     def _verify(self, *, expected: dict[str, Any] | None) -> None:
+        key_file = settings.AUDIT_KEY_FILE
+        if key_file is not None and not key_file.exists() and AuditEntry.objects.exists():
+            # A new key would be generated and every entry reported as tampered with.
+            self.stderr.write(
+                _(
+                    "NG: 監査ログの鍵ファイル %(path)s がありません。バックアップから戻すか、"
+                    "SAIKOKU_AUDIT_KEY に鍵を設定してから検証してください。"
+                )
+                % {"path": key_file}
+            )
+            sys.exit(1)
         result = verify_chain(expected_head=expected)
         if result.ok:
             # "OK:" / "NG:" first, for scripts; the rest is for people.
