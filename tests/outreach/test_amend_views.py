@@ -9,9 +9,8 @@ from django.test import Client
 from django.urls import reverse
 
 from saikoku.core.models import AuditEntry
-from saikoku.outreach.calls import contact_record_create
 from saikoku.outreach.models import ContactRecord
-from support.calls import AOKI, NOW
+from support.calls import AOKI, NOW, record_contact
 from support.personas import make_user
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +29,7 @@ def people(calls_payers):
 
 @pytest.fixture
 def original(people, calls_payers):
-    return contact_record_create(
+    return record_contact(
         actor=people["writer"],
         payer_id=calls_payers[AOKI],
         outcome="contacted_payer",
@@ -150,7 +149,7 @@ def test_invalid_input_is_explained_in_japanese_next_to_the_field(people, origin
 
 @time_machine.travel(NOW, tick=False)
 def test_identity_cannot_be_added_when_correcting_an_unverified_call(people, calls_payers):
-    record = contact_record_create(
+    record = record_contact(
         actor=people["writer"],
         payer_id=calls_payers[AOKI],
         outcome="contacted_other_party",

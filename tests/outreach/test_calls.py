@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 
 from saikoku.backoffice.models import Task
 from saikoku.core.models import AuditEntry
-from saikoku.outreach.calls import call_next, contact_record_amend, contact_record_create
+from saikoku.outreach.calls.services import call_next
 from saikoku.outreach.models import (
     Callback,
     CallListEntry,
@@ -19,6 +19,7 @@ from saikoku.outreach.models import (
     Promise,
     Team,
 )
+from saikoku.outreach.records.services import contact_record_amend
 from saikoku.people.models import Phone
 from support.calls import (
     AOKI,
@@ -27,6 +28,7 @@ from support.calls import (
     NOW,
     UEDA,
     build_list,
+    record_contact,
 )
 from support.personas import make_user
 
@@ -43,7 +45,7 @@ def staff(db):
 
 
 def save(actor, payer_id, outcome="no_answer", now=NOW, **kwargs):
-    return contact_record_create(actor=actor, payer_id=payer_id, outcome=outcome, now=now, **kwargs)
+    return record_contact(actor=actor, payer_id=payer_id, outcome=outcome, now=now, **kwargs)
 
 
 def test_next_gives_the_highest_priority_assigned_payer_and_locks_it(calls_payers, staff):

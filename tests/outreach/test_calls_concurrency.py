@@ -10,7 +10,7 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from saikoku.outreach.calls import call_next
+from saikoku.outreach.calls.services import call_next
 from saikoku.outreach.models import CallListEntry, Team
 from support.calls import NOW, build_list, import_payers
 from support.personas import make_user

@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from saikoku.core.models import AuditEntry
-from saikoku.outreach.lists import call_list_build
+from saikoku.outreach.lists.services import call_list_build
 from saikoku.outreach.models import CallList, CallListEntry, ContactApproval
 from support.lists_package import CAUTION, NOW, PLAIN
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from saikoku.core.models import AuditEntry
-from saikoku.outreach.dialer import dial
+from saikoku.outreach.calls.dialer import dial
 from saikoku.outreach.models import ContactPreference, PhoneStatus
 from saikoku.people.models import Phone
 from support.fake_ami import FakeAmi, Script

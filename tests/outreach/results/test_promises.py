@@ -10,7 +10,6 @@ import pytest
 import time_machine
 
 from saikoku.interchange.services import package_import
-from saikoku.outreach.calls import contact_record_create
 from saikoku.outreach.models import (
     CallList,
     CallListEntry,
@@ -18,7 +17,8 @@ from saikoku.outreach.models import (
     ContactSettings,
     Promise,
 )
-from saikoku.outreach.promises import promises_evaluate
+from saikoku.outreach.promises.services import promises_evaluate
+from support.calls import record_contact
 from support.results_package import NAKAMURA, YAMAMOTO, build_delta
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -28,7 +28,7 @@ PROMISED_ON = datetime.date(2025, 11, 20)  # grace 3 days: kept if paid by 11-23
 
 def record_promise(payer_id: int, operator, *, amount: int = 30000):
     """A promise recorded the way the call screen records it."""
-    record = contact_record_create(
+    record = record_contact(
         actor=operator,
         payer_id=payer_id,
         outcome="promise_to_pay",

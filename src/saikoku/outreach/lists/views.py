@@ -1,15 +1,14 @@
 """The supervisor's call list pages: build (with live counts), index with progress,
 detail with entries, assignment and the ward_admin's contact approval.
 
-Views are thin: role decorator, form, one service call, render or redirect. Every
-check that matters (roles, rules) is repeated inside the services.
+Each view: the capability decorator, a form, one service or selector, render or
+redirect. Every check that matters (roles, rules) is repeated inside the services.
 """
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -17,32 +16,29 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from saikoku.core.permissions import capability_required
-from saikoku.core.roles import Capability, user_can
-from saikoku.outreach.eligibility import EXCLUSION_RULES
-from saikoku.outreach.list_forms import ApprovalForm, AssignForm, CallListFilterForm
-from saikoku.outreach.lists import (
-    call_list_assign,
-    call_list_build,
+from saikoku.core.roles import Capability
+from saikoku.outreach.lists.forms import ApprovalForm, AssignForm, CallListFilterForm
+from saikoku.outreach.lists.selectors import (
+    call_list_entries_page,
+    call_list_excluded_counts,
     call_list_preview,
     call_list_progress,
+    call_lists_with_progress,
+    entry_for_approval,
+    preview_excluded_rows,
+)
+from saikoku.outreach.lists.services import (
+    call_list_assign,
+    call_list_build,
     contact_approval_grant,
 )
 from saikoku.outreach.models import CallList, CallListEntry
-from saikoku.outreach.priority import PRIORITY_PARTS
-
-PAGE_SIZE = 50
-
-
-def _labels(codes: list[str], table: dict) -> list[str]:
-    return [str(table.get(code, code)) for code in codes]
 
 
 @require_GET
 @capability_required(Capability.BUILD_LISTS)
 def call_list_index(request: HttpRequest) -> HttpResponse:
-    lists = list(CallList.objects.select_related("created_by")[:200])
-    progress = call_list_progress(cl.pk for cl in lists)
-    rows = [(cl, progress[cl.pk]) for cl in lists]
+    rows = call_lists_with_progress()
     return render(request, "outreach/list_index.html", {"rows": rows, "nav": "lists"})
 
 
@@ -56,13 +52,16 @@ def call_list_new(request: HttpRequest) -> HttpResponse:
     if form.is_bound and form.is_valid():
         now = timezone.now()
         if request.method == "POST":
-            name = form.cleaned_data["name"].strip()
-            if not name:
-                form.add_error("name", _("リスト名を入力してください。"))
-            else:
+            try:
                 call_list = call_list_build(
-                    actor=request.user, name=name, filters=form.filters(), now=now
+                    actor=request.user,
+                    name=form.cleaned_data["name"],
+                    filters=form.filters(),
+                    now=now,
                 )
+            except ValidationError as error:
+                form.add_error("name", error)
+            else:
                 messages.success(request, _("架電リストを作成しました。"))
                 return redirect("call_list_detail", call_list.pk)
         preview = call_list_preview(filters=form.filters(), now=now)
@@ -71,18 +70,12 @@ def call_list_new(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "preview": preview,
-        "excluded": _excluded_rows(preview),
+        "excluded": preview_excluded_rows(preview),
         "nav": "lists",
     }
     if request.htmx:
         return render(request, "outreach/_list_preview.html", context)
     return render(request, "outreach/list_builder.html", context)
-
-
-def _excluded_rows(preview) -> list[tuple[str, int]]:
-    if preview is None:
-        return []
-    return [(str(EXCLUSION_RULES[code]), n) for code, n in preview.excluded.items()]
 
 
 @require_GET
@@ -95,34 +88,10 @@ def call_list_detail(request: HttpRequest, list_id: int) -> HttpResponse:
 def _render_detail(
     request: HttpRequest, call_list: CallList, assign_form: AssignForm, status: int = 200
 ) -> HttpResponse:
-    entries = (
-        CallListEntry.objects.filter(call_list=call_list)
-        .select_related("payer", "assigned_to", "team")
-        .order_by("status", "-priority", "pk")
-    )
     wanted = request.GET.get("status", "")
-    if wanted in CallListEntry.Status.values:
-        entries = entries.filter(status=wanted)
-    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page", 1))
-    is_ward_admin = user_can(request.user, Capability.APPROVE_CONTACT)
-    rows = [
-        {
-            "entry": entry,
-            "reasons": _labels(entry.excluded_reasons, EXCLUSION_RULES),
-            "parts": [
-                (str(PRIORITY_PARTS.get(code, code)), points)
-                for code, points in entry.score_parts.items()
-                if points
-            ],
-            "approve_rules": [(c, str(EXCLUSION_RULES[c])) for c in entry.excluded_reasons]
-            if is_ward_admin and entry.status == CallListEntry.Status.EXCLUDED
-            else [],
-        }
-        for entry in page.object_list
-    ]
-    excluded_counts = [
-        (str(EXCLUSION_RULES.get(code, code)), n) for code, n in call_list.excluded_counts.items()
-    ]
+    page, rows = call_list_entries_page(
+        request.user, call_list, status=wanted, page=request.GET.get("page", 1)
+    )
     return render(
         request,
         "outreach/list_detail.html",
@@ -131,7 +100,7 @@ def _render_detail(
             "progress": call_list_progress([call_list.pk])[call_list.pk],
             "page": page,
             "rows": rows,
-            "excluded_counts": excluded_counts,
+            "excluded_counts": call_list_excluded_counts(call_list),
             "assign_form": assign_form,
             "statuses": CallListEntry.Status.choices,
             "status": wanted,
@@ -167,13 +136,7 @@ def call_list_assign_view(request: HttpRequest, list_id: int) -> HttpResponse:
 @capability_required(Capability.APPROVE_CONTACT)
 def contact_approve(request: HttpRequest, list_id: int, entry_id: int) -> HttpResponse:
     """A ward_admin approves contacting one excluded payer despite one rule."""
-    entry = get_object_or_404(
-        CallListEntry.objects.select_related("payer", "call_list"),
-        pk=entry_id,
-        call_list_id=list_id,
-        status=CallListEntry.Status.EXCLUDED,
-    )
-    rules = [(c, str(EXCLUSION_RULES[c])) for c in entry.excluded_reasons if c in EXCLUSION_RULES]
+    entry, rules = entry_for_approval(request.user, list_id, entry_id)
     form = ApprovalForm(request.POST if request.method == "POST" else None, rules=rules)
     if form.is_bound and form.is_valid():
         contact_approval_grant(

@@ -11,7 +11,8 @@ Two ways, chosen by the SAIKOKU_DIALER setting (docs/operations.md):
 
 Before either, the number must be one we may dial: a valid number on record for the
 payer, not flagged invalid by the ward nor recorded as not in service or as a wrong
-number by the center (PhoneStatus), no do-not-call wish, and the contact rules
+number by the center (PhoneStatus): eligibility.callable_phones, the rule every
+channel uses; no do-not-call wish (eligibility.do_not_contact); and the contact rules
 (rules.py: hours, attempts, gap) must allow a call now. Every dial, and every dial
 refused, is audited ("dial").
 
@@ -29,18 +30,23 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from saikoku.core.audit import audit_record
 from saikoku.core.phones import parse_phone
-from saikoku.outreach.models import Channel, ContactPreference, PhoneStatus
+from saikoku.outreach.eligibility import callable_phones, do_not_contact
+from saikoku.outreach.models import Channel, PhoneStatus
 from saikoku.outreach.rules import contact_allowed
 from saikoku.people.models import Phone
+
+if TYPE_CHECKING:
+    from saikoku.core.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +79,7 @@ class AmiError(Exception):
 
 def dial(
     *,
-    actor: Any,
+    actor: User,
     phone_e164: str,
     payer_id: int | None = None,
     callback_requested: bool = False,
@@ -88,10 +94,11 @@ def dial(
     now = now or timezone.now()
     method = settings.SAIKOKU_DIALER
     info = parse_phone(phone_e164)
+    callable_ = callable_phones(channel=Channel.OUTBOUND_CALL)
     phones = list(
         Phone.objects.filter(e164=phone_e164, **({"resident_id": payer_id} if payer_id else {}))
-        .select_related("resident")
-        .values("pk", "is_valid", "resident_id", "resident__resident_no")
+        .annotate(callable=Exists(callable_.filter(pk=OuterRef("pk"))))
+        .values("pk", "is_valid", "resident_id", "resident__resident_no", "callable")
     )
     refusal = _refusal(
         info_valid=info.is_valid and info.e164 == phone_e164,
@@ -131,24 +138,29 @@ def _refusal(
     callback_requested: bool,
     now: datetime,
 ) -> tuple[str, str] | None:
-    """(code, Japanese message) when this number may not be dialled now, else None."""
+    """(code, Japanese message) when this number may not be dialled now, else None.
+    The number must be one eligibility.callable_phones allows, and the payer's wishes
+    (eligibility.do_not_contact) and the contact rules must allow a call."""
     if not info_valid or any(not p["is_valid"] for p in phones):
         return "invalid_number", _("有効な電話番号ではないため発信できません。")
     if not phones:
         return "unknown_number", _("この納付義務者の登録済みの番号ではないため発信できません。")
-    status = (
-        PhoneStatus.objects.filter(phone_id__in=[p["pk"] for p in phones])
-        .values_list("status", flat=True)
-        .first()
-    )
-    if status is not None:
+    refused = [p["pk"] for p in phones if not p["callable"]]
+    if refused:
+        # Valid and in E.164 form: what keeps it out is the center's own finding.
+        status = (
+            PhoneStatus.objects.filter(phone_id__in=refused)
+            .values_list("status", flat=True)
+            .first()
+        )
         message = _("この番号は「%(status)s」と記録されているため発信できません。")
-        return "excluded_number", message % {"status": PhoneStatus.Status(status).label}
+        label = PhoneStatus.Status(status).label if status else ""
+        return "excluded_number", message % {"status": label}
     payer_ids = sorted({p["resident_id"] for p in phones})
     # The payer's own wish; only a call they asked for themselves overrides it.
     if (
         not callback_requested
-        and ContactPreference.objects.filter(payer_id__in=payer_ids, do_not_call=True).exists()
+        and do_not_contact(channel=Channel.OUTBOUND_CALL).filter(payer_id__in=payer_ids).exists()
     ):
         return "do_not_call", _("架電を希望しない旨の申出があるため発信できません。")
     for payer_id in payer_ids:
@@ -163,7 +175,7 @@ def _refusal(
     return None
 
 
-def _originate(*, actor: Any, digits: str) -> DialResult:
+def _originate(*, actor: User, digits: str) -> DialResult:
     action_id = f"saikoku-{secrets.token_hex(8)}"
     try:
         channel = _channel(actor)
@@ -203,7 +215,7 @@ def _originate(*, actor: Any, digits: str) -> DialResult:
     )
 
 
-def _channel(actor: Any) -> str:
+def _channel(actor: User) -> str:
     try:
         return settings.SAIKOKU_AMI_CHANNEL.format(username=actor.get_username())
     except (KeyError, IndexError, ValueError):

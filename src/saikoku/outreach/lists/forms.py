@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from saikoku.arrears.models import Levy
 from saikoku.outreach.facts import fiscal_year_of
-from saikoku.outreach.lists import ASSIGNEE_ROLES
+from saikoku.outreach.lists.services import ASSIGNEE_ROLES
 from saikoku.outreach.models import Team
 
 # How far back a list may reach by fiscal year: older arrears are the ward's own work.

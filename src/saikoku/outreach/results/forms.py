@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from saikoku.web.forms import WarekiDateField
+from saikoku.core.forms import WarekiDateField
 
 
 class ResultsExportForm(forms.Form):

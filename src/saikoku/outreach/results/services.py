@@ -1,5 +1,6 @@
 """Results back to the ward (spec §4): contact records and the phone numbers the
-center collected or confirmed, as a center-to-ward package.
+center collected or confirmed, as a center-to-ward package; and its one-time handout
+on the ward_admin's download page.
 
 The package is always encrypted (AES-256) with a password made for this export alone.
 The password is returned once to the caller, who shows it once; it is never stored,
@@ -10,51 +11,39 @@ ledger (管理簿) and the audit trail in one transaction.
 
 from __future__ import annotations
 
+import hashlib
 import logging
-import re
+import os
 import secrets
-from collections.abc import Iterable
+import time
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
+from datetime import time as day_time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, BinaryIO
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, Max, OuterRef, Q
+from django.http import Http404
 from django.utils import timezone
 
 from saikoku.core.audit import audit_record
-from saikoku.interchange.writer import (
-    build_manifest,
-    csv_bytes,
-    neutralise_formula,
-    write_package,
+from saikoku.interchange.writer import build_manifest, csv_bytes, write_package
+from saikoku.outreach.results.selectors import (
+    CONTACT_HEADER,
+    PHONE_HEADER,
+    contact_rows,
+    phone_rows,
 )
-from saikoku.outreach.models import ContactRecord, Party
-from saikoku.people.models import Phone
 from saikoku.privacy.services import custody_record
+
+if TYPE_CHECKING:
+    from saikoku.core.models import User
 
 logger = logging.getLogger(__name__)
 
 CONTACT_RECORDS = "contact_records.csv"
 COLLECTED_PHONES = "collected_phones.csv"
-CONTACT_HEADER = [
-    "record_id",
-    "payer_resident_no",
-    "at",
-    "channel",
-    "operator_id",
-    "party",
-    "outcome",
-    "promise_on",
-    "promise_amount",
-    "note",
-]
-PHONE_HEADER = ["payer_resident_no", "phone", "kind", "source", "confirmed_at"]
-# The kinds spec §4 names; toll-free and other special numbers are not a payer's phone.
-PHONE_KINDS = ("mobile", "landline", "ip")
-E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 # No 0/O, 1/l/I: the ward types the password in by hand from a separate sheet.
 PASSWORD_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # noqa: S105 - letters to draw from, not a password
 PASSWORD_GROUPS = 4
@@ -87,7 +76,7 @@ def generate_password() -> str:
 
 def results_export(
     *,
-    actor: Any,
+    actor: User | None,
     path: Path,
     since: date | None = None,
     handler: str = "",
@@ -99,18 +88,19 @@ def results_export(
     from that day on; numbers the center collected without a confirming contact are
     always included (their collection day is not recorded). None: everything.
     `handler`: who carries the file, for the ledger (default: the actor's user name).
+    `actor` None: the command line (export-results), which has no user.
     """
     path = Path(path)
     now = timezone.now()
     start = (
-        timezone.make_aware(datetime.combine(since, time.min), timezone.get_default_timezone())
+        timezone.make_aware(datetime.combine(since, day_time.min), timezone.get_default_timezone())
         if since
         else None
     )
     files = {
-        CONTACT_RECORDS: csv_bytes(CONTACT_HEADER, _contact_rows(start), neutralise=True),
-        # Neutralised cell by cell in _phone_rows: an E.164 number starts with "+".
-        COLLECTED_PHONES: csv_bytes(PHONE_HEADER, _phone_rows(start)),
+        CONTACT_RECORDS: csv_bytes(CONTACT_HEADER, contact_rows(start), neutralise=True),
+        # Neutralised cell by cell in phone_rows: an E.164 number starts with "+".
+        COLLECTED_PHONES: csv_bytes(PHONE_HEADER, phone_rows(start)),
     }
     local_now = timezone.localtime(now)
     package_id = f"R{local_now:%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
@@ -160,84 +150,100 @@ def results_export(
     return ExportResult(package_id, path, password, sha256, counts)
 
 
-def _local_iso(value: datetime) -> str:
-    return timezone.localtime(value).isoformat(timespec="seconds")
+# The download page's handout: the file waits under DATA_DIR/exports/ for an hour at
+# most and is deleted when downloaded. Its name is derived from the link's random token
+# and the user's id, so the link works only for the user who made the package and
+# nothing on disk says where a token leads.
+LINK_SECONDS = 60 * 60
 
 
-def _contact_rows(start: datetime | None) -> Iterable[list[Any]]:
-    records = ContactRecord.objects.order_by("at", "pk")
-    if start is not None:
-        records = records.filter(at__gte=start)
-    for row in records.values_list(
-        "pk",
-        "payer__resident_no",
-        "at",
-        "channel",
-        "operator__username",
-        "party",
-        "outcome",
-        "promise_on",
-        "promise_amount",
-        "note",
-    ).iterator(chunk_size=2000):
-        pk, resident_no, at, channel, operator, party, outcome, promise_on, amount, note = row
-        yield [
-            f"C{pk:08d}",
-            resident_no,
-            _local_iso(at),
-            channel,
-            operator,
-            party,
-            outcome,
-            promise_on.isoformat() if promise_on else "",
-            amount,
-            note,
-        ]
+@dataclass(frozen=True)
+class StagedExport:
+    """A package waiting for its one download: `token` goes into the link."""
+
+    result: ExportResult
+    token: str
 
 
-def _phone_rows(start: datetime | None) -> Iterable[list[Any]]:
-    """Numbers the center collected, and the ward's numbers a payer confirmed as theirs
-    (a contact with the payer in person on that number); confirmed_at is the latest
-    such contact. Numbers the center later found wrong or out of service are left out."""
-    confirmations: dict[tuple[int, str], datetime] = {}
-    for payer_id, e164, at in (
-        ContactRecord.objects.filter(party=Party.SELF)
-        .exclude(phone_e164="")
-        .values("payer_id", "phone_e164")
-        .annotate(last=Max("at"))
-        .values_list("payer_id", "phone_e164", "last")
-    ):
-        confirmations[(payer_id, e164)] = at
-    confirmed_by_payer = ContactRecord.objects.filter(
-        party=Party.SELF, payer_id=OuterRef("resident_id"), phone_e164=OuterRef("e164")
-    )
-    phones = (
-        Phone.objects.filter(is_valid=True, kind__in=PHONE_KINDS, center_status__isnull=True)
-        .exclude(e164="")
-        .filter(~Q(source="ward") | Exists(confirmed_by_payer))
-        .order_by("resident__resident_no", "position", "pk")
-        .values_list("resident_id", "resident__resident_no", "e164", "kind", "source")
-    )
-    seen: set[tuple[int, str]] = set()
-    for resident_id, resident_no, e164, kind, source in phones:
-        key = (resident_id, e164)
-        if key in seen:
-            continue
-        seen.add(key)
-        confirmed = confirmations.get(key)
-        if source == "ward" and (confirmed is None or (start is not None and confirmed < start)):
-            continue
-        # The number itself is E.164 as spec §4 asks: "+" then digits only, checked
-        # here, so it cannot carry a formula and is written as it is.
-        if not E164.fullmatch(e164):
-            continue
-        yield [
-            neutralise_formula(resident_no),
-            e164,
-            neutralise_formula(kind),
-            neutralise_formula(source),
-            _local_iso(confirmed) if confirmed else "",
-        ]
+def exports_dir() -> Path:
+    return Path(settings.DATA_DIR) / "exports"
 
 
-__all__ = ["ExportResult", "generate_password", "results_export"]
+def _stem(user_id: int, token: str) -> str:
+    return hashlib.sha256(f"{user_id}:{token}".encode()).hexdigest()
+
+
+def exports_purge_expired(*, now: float | None = None) -> int:
+    """Deletes packages whose link has expired; returns how many."""
+    now = time.time() if now is None else now
+    removed = 0
+    folder = exports_dir()
+    if not folder.is_dir():
+        return 0
+    for path in folder.iterdir():
+        try:
+            if now - path.stat().st_mtime > LINK_SECONDS:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:
+            continue  # taken or purged by a concurrent request
+    return removed
+
+
+def results_export_stage(*, actor: User, since: date | None, client_addr: str = "") -> StagedExport:
+    """Writes the results package (results_export) where only `actor`'s one-time link
+    finds it."""
+    exports_purge_expired()
+    token = secrets.token_urlsafe(32)
+    folder = exports_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    # The package id is known only once written: write under a temporary name.
+    staging = folder / f"{_stem(actor.pk, token)}.partial"
+    result = results_export(actor=actor, path=staging, since=since, client_addr=client_addr)
+    staging.rename(folder / f"{_stem(actor.pk, token)}--{result.package_id}.zip")
+    return StagedExport(result=result, token=token)
+
+
+def results_export_take(*, actor: User, token: str, client_addr: str = "") -> tuple[BinaryIO, str]:
+    """(the open file, its package id) for the one download the link allows; Http404
+    when the link is unknown, expired, another user's, or already used. The download
+    is audited; no copy stays on disk."""
+    exports_purge_expired()
+    stem = _stem(actor.pk, token)
+    matches = sorted(exports_dir().glob(f"{stem}--*.zip")) if exports_dir().is_dir() else []
+    if not matches:
+        raise Http404
+    path = matches[0]
+    package_id = path.name.split("--", 1)[1].removesuffix(".zip")
+    # Claim the file by renaming it: of two simultaneous clicks, only one gets it.
+    taken = path.with_name(f"{stem}.taken-{secrets.token_hex(4)}")
+    try:
+        path.rename(taken)
+    except FileNotFoundError:
+        raise Http404 from None
+    handle = taken.open("rb")
+    # Unlinked while open: the response still streams it, and no copy stays on disk.
+    os.unlink(taken)
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action="export",
+            object_type="package",
+            object_id=package_id,
+            client_addr=client_addr,
+            detail={"kind": "results", "step": "download"},
+        )
+    return handle, package_id
+
+
+__all__ = [
+    "LINK_SECONDS",
+    "ExportResult",
+    "StagedExport",
+    "exports_dir",
+    "exports_purge_expired",
+    "generate_password",
+    "results_export",
+    "results_export_stage",
+    "results_export_take",
+]

@@ -1,9 +1,11 @@
-"""Forms of the call screen: parse and normalise input only (the rules are in calls.py)."""
+"""Forms of the call screen: parse and normalise input only (the rules are in the
+services: calls/services.py, records/services.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 
 from django import forms
 from django.utils import timezone
@@ -13,6 +15,7 @@ from saikoku.core.dates import InvalidDate, parse_date, parse_date_or_datetime
 from saikoku.core.money import InvalidAmount, parse_yen
 from saikoku.outreach.models import Party
 from saikoku.outreach.outcomes import OUTCOMES
+from saikoku.outreach.records.services import CallOutcome
 
 _IN_DAYS = re.compile(r"^\s*[+＋]\s*([0-9０-９]{1,3})\s*$")
 _CLOCK = re.compile(r"^\s*([0-9０-９]{1,2})\s*[:：]\s*([0-9０-９]{2})\s*$")
@@ -31,8 +34,6 @@ def parse_promise_date(text: str, *, today: dt.date) -> dt.date:
     """A date in any accepted form (和暦 too), or "+7" for seven days from today."""
     match = _IN_DAYS.match(text)
     if match:
-        import unicodedata
-
         return today + dt.timedelta(days=int(unicodedata.normalize("NFKC", match[1])))
     return parse_date(text)
 
@@ -74,8 +75,6 @@ class CallbackAtField(forms.CharField):
         text = super().to_python(value)
         if not text:
             return None
-        import unicodedata
-
         clock = _CLOCK.match(unicodedata.normalize("NFKC", text))
         if clock:
             hour, minute = int(clock[1]), int(clock[2])
@@ -135,6 +134,21 @@ class OutcomeForm(forms.Form):
         choices=[("me", _("自分")), ("team", _("チーム"))],
     )
     callback_requested = forms.BooleanField(label=_("相手方からの折返し依頼"), required=False)
+
+    def call_outcome(self) -> CallOutcome:
+        """What was said, for records.services.contact_record_create (a valid form)."""
+        data = self.cleaned_data
+        return CallOutcome(
+            outcome=data["outcome"],
+            party=data["party"] or "",
+            phone_id=data["phone"],
+            note=data["note"],
+            promise_on=data["promise_on"],
+            promise_amount=data["promise_amount"],
+            callback_at=data["callback_at"],
+            callback_for_team=data["callback_for"] == "team",
+            callback_requested_by_payer=data["callback_requested"],
+        )
 
 
 class PurposeForm(forms.Form):
