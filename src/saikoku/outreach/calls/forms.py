@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from saikoku.core.dates import InvalidDate, parse_date, parse_date_or_datetime
+from saikoku.core.forms import ParsedCharField
 from saikoku.core.money import InvalidAmount, parse_yen
 from saikoku.outreach.models import Party
 from saikoku.outreach.outcomes import OUTCOMES
@@ -38,34 +39,28 @@ def parse_promise_date(text: str, *, today: dt.date) -> dt.date:
     return parse_date(text)
 
 
-class PromiseDateField(forms.CharField):
-    def to_python(self, value: str | None) -> dt.date | None:  # type: ignore[override]
-        text = super().to_python(value)
-        if not text:
-            return None
-        try:
-            return parse_promise_date(text, today=timezone.localdate())
-        except InvalidDate:
-            raise forms.ValidationError(
-                _(
-                    "日付として読めません。2025-12-25、令和7年12月25日、+7（7日後）の形で入力してください。"
-                ),
-                code="invalid_date",
-            ) from None
+class PromiseDateField(ParsedCharField):
+    """A promise date: any accepted date form, or "+7" for seven days from today."""
+
+    invalid = (InvalidDate,)
+    invalid_message = _(
+        "日付として読めません。2025-12-25、令和7年12月25日、+7（7日後）の形で入力してください。"
+    )
+    invalid_code = "invalid_date"
+
+    def parse(self, text: str) -> dt.date:
+        return parse_promise_date(text, today=timezone.localdate())
 
 
-class AmountField(forms.CharField):
-    def to_python(self, value: str | None) -> int | None:  # type: ignore[override]
-        text = super().to_python(value)
-        if not text:
-            return None
-        try:
-            return parse_yen(text)
-        except InvalidAmount:
-            raise forms.ValidationError(
-                _("金額は 12300 や 12,300 の形で、円単位で入力してください。"),
-                code="invalid_amount",
-            ) from None
+class AmountField(ParsedCharField):
+    """Whole yen, with or without thousands separators."""
+
+    invalid = (InvalidAmount,)
+    invalid_message = _("金額は 12300 や 12,300 の形で、円単位で入力してください。")
+    invalid_code = "invalid_amount"
+
+    def parse(self, text: str) -> int:
+        return parse_yen(text)
 
 
 class CallbackAtField(forms.CharField):

@@ -84,6 +84,19 @@ class WorkItem:
         return max(int((now - self.locked_since).total_seconds()), 0)
 
     @classmethod
+    def for_entry(
+        cls,
+        *,
+        entry_id: int,
+        payer_id: int,
+        source: str,
+        locked_until: dt.datetime,
+        locked_since: dt.datetime,
+    ) -> WorkItem:
+        """A list entry's work (source entry_mine or entry_team)."""
+        return cls(payer_id, source, entry_id, None, locked_until, locked_since)
+
+    @classmethod
     def for_callback(
         cls,
         *,
@@ -96,14 +109,8 @@ class WorkItem:
         locked_since: dt.datetime,
     ) -> WorkItem:
         """A callback's work: the operator's own, or one taken for the team."""
-        return cls(
-            payer_id=payer_id,
-            source="callback_mine" if owner_id == actor.pk else "callback_team",
-            entry_id=entry_id,
-            callback_id=callback_id,
-            locked_until=locked_until,
-            locked_since=locked_since,
-        )
+        source = "callback_mine" if owner_id == actor.pk else "callback_team"
+        return cls(payer_id, source, entry_id, callback_id, locked_until, locked_since)
 
 
 def free_for(now: dt.datetime, actor: User) -> Q:
@@ -169,11 +176,10 @@ def current_work(
     if entry is None:
         return None
     pk, payer_id, until, assigned, _holds = entry
-    return WorkItem(
+    return WorkItem.for_entry(
+        entry_id=pk,
         payer_id=payer_id,
         source="entry_mine" if assigned == actor.pk else "entry_team",
-        entry_id=pk,
-        callback_id=None,
         locked_until=until,
         locked_since=until - lock,
     )

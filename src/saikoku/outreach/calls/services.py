@@ -321,11 +321,10 @@ def _claim_first_entry(
                         pushed_back.setdefault(decision.next_possible_at, []).append(row.pk)
                     continue
                 if _claim_payer(payer_id=row.payer_id, actor=actor, now=now, until=until):
-                    return WorkItem(
+                    return WorkItem.for_entry(
+                        entry_id=row.pk,
                         payer_id=row.payer_id,
                         source=source,
-                        entry_id=row.pk,
-                        callback_id=None,
                         locked_until=until,
                         locked_since=now,
                     )

@@ -68,6 +68,16 @@ def _require_role(actor: User, roles: Iterable[str]) -> None:
         raise PermissionDenied
 
 
+def _audit(actor: User, action: str, call_list: CallList, detail: dict) -> None:
+    audit_record(
+        actor=actor,
+        action=action,
+        object_type="call_list",
+        object_id=str(call_list.pk),
+        detail=detail,
+    )
+
+
 def _insert_entries(call_list: CallList, rows: list[tuple[int, list[str], ScoreParts]]) -> None:
     """Writes the entries as the import writes its rows (interchange/upsert.py: one
     prepared INSERT run with executemany on SQLite, COPY on PostgreSQL): the ORM's
@@ -118,12 +128,11 @@ def call_list_build(
             excluded_counts={code: n for code, n in preview.excluded.items() if n},
         )
         _insert_entries(call_list, preview.rows)
-        audit_record(
-            actor=actor,
-            action="call_list_build",
-            object_type="call_list",
-            object_id=str(call_list.pk),
-            detail={
+        _audit(
+            actor,
+            "call_list_build",
+            call_list,
+            {
                 "name": name,
                 "filters": call_list.filters,
                 "matched": preview.matched,
@@ -166,12 +175,11 @@ def call_list_assign(
             )
             chosen = CallListEntry.objects.filter(pk__in=list(top))
         assigned = chosen.update(assigned_to=operator, team=team)
-        audit_record(
-            actor=actor,
-            action="call_list_assign",
-            object_type="call_list",
-            object_id=str(call_list.pk),
-            detail={
+        _audit(
+            actor,
+            "call_list_assign",
+            call_list,
+            {
                 "entries": assigned,
                 "operator": getattr(operator, "username", ""),
                 "team": team.name if team is not None else "",

@@ -257,6 +257,17 @@ def _finish_callbacks(
         Callback.objects.filter(pk__in=[c.pk for c in held[1:]]).update(**UNLOCKED)
 
 
+def _audit(actor: User, action: str, record: ContactRecord, client_addr: str, detail: dict) -> None:
+    audit_record(
+        actor=actor,
+        action=action,
+        object_type="contact_record",
+        object_id=str(record.pk),
+        client_addr=client_addr,
+        detail=detail,
+    )
+
+
 def contact_record_create(
     *,
     actor: User,
@@ -367,13 +378,12 @@ def contact_record_create(
         # Any other lock this operator held on the payer ends with the record (an
         # entry on a list closed meanwhile).
         CallListEntry.objects.filter(locked_by=actor, payer_id=payer_id).update(**UNLOCKED)
-        audit_record(
-            actor=actor,
-            action="contact_record",
-            object_type="contact_record",
-            object_id=str(record.pk),
-            client_addr=client_addr,
-            detail={
+        _audit(
+            actor,
+            "contact_record",
+            record,
+            client_addr,
+            {
                 "payer_id": payer_id,
                 "outcome": said.outcome,
                 "party": party,
@@ -435,12 +445,11 @@ def contact_record_amend(
             call_list_entry=original.call_list_entry,
             amends=original,
         )
-        audit_record(
-            actor=actor,
-            action="contact_record_amend",
-            object_type="contact_record",
-            object_id=str(record.pk),
-            client_addr=client_addr,
-            detail={"amends": original.pk, "payer_id": original.payer_id, "outcome": code},
+        _audit(
+            actor,
+            "contact_record_amend",
+            record,
+            client_addr,
+            {"amends": original.pk, "payer_id": original.payer_id, "outcome": code},
         )
     return record

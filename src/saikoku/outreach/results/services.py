@@ -74,6 +74,17 @@ def generate_password() -> str:
     return "-".join(groups)
 
 
+def _audit_export(actor: User | None, package_id: str, client_addr: str, detail: dict) -> None:
+    audit_record(
+        actor=actor,
+        action="export",
+        object_type="package",
+        object_id=package_id,
+        client_addr=client_addr,
+        detail=detail,
+    )
+
+
 def results_export(
     *,
     actor: User | None,
@@ -129,13 +140,11 @@ def results_export(
                 ],
                 sha256=sha256,
             )
-            audit_record(
-                actor=actor,
-                action="export",
-                object_type="package",
-                object_id=package_id,
-                client_addr=client_addr,
-                detail={
+            _audit_export(
+                actor,
+                package_id,
+                client_addr,
+                {
                     "kind": "results",
                     "since": since.isoformat() if since else "",
                     "counts": counts,
@@ -225,14 +234,7 @@ def results_export_take(*, actor: User, token: str, client_addr: str = "") -> tu
     # Unlinked while open: the response still streams it, and no copy stays on disk.
     os.unlink(taken)
     with transaction.atomic():
-        audit_record(
-            actor=actor,
-            action="export",
-            object_type="package",
-            object_id=package_id,
-            client_addr=client_addr,
-            detail={"kind": "results", "step": "download"},
-        )
+        _audit_export(actor, package_id, client_addr, {"kind": "results", "step": "download"})
     return handle, package_id
 
 
