@@ -117,7 +117,7 @@ def test_operator_opening_a_payer_on_their_list_needs_no_reason(op_client, calls
 # chain's advisory lock to the screen (the payer_view entry) and to the save (the
 # contact_record entry).
 # Claim, 23 before: rules row, current lock, 2 sources, eligibility 2 (the bills, then
-# the flags and every other rule as EXISTS in one query: 6 fewer), contact rules,
+# every other rule in one query: 6 fewer), contact rules,
 # claim 2, the durable transaction's savepoint in the test (2).
 NEXT_QUERIES = 14
 SCREEN_QUERIES = {"postgresql": 16, "sqlite": 15}  # 19 and 18 before: the session save
