@@ -17,7 +17,7 @@ from django.http import Http404, HttpRequest
 from saikoku.arrears.models import Bill
 from saikoku.core.models import DEPARTMENT_LEVIES
 from saikoku.core.permissions import payer_for_user
-from saikoku.core.roles import Capability, roles_with, user_can
+from saikoku.core.roles import Capability, user_can
 from saikoku.outreach.models import ContactRecord
 from saikoku.outreach.outcomes import OUTCOMES
 
@@ -25,8 +25,6 @@ if TYPE_CHECKING:
     from saikoku.core.models import User
 
 __all__ = [
-    "AMEND_ANY_ROLES",
-    "AMEND_ROLES",
     "can_amend",
     "contact_record_for_amend",
     "departments_owed",
@@ -36,10 +34,6 @@ __all__ = [
     "unpaid_balance",
 ]
 
-# Roles that may correct anybody's record; an operator corrects only their own.
-AMEND_ANY_ROLES = roles_with(Capability.AMEND_ANY_RECORD)
-# Roles that may open the correction screen at all (the rest get 403 from the view).
-AMEND_ROLES = roles_with(Capability.AMEND_RECORDS)
 # The payer page shows the latest contact records; older ones are rarely needed.
 PAGE_CONTACTS = 30
 
