@@ -42,7 +42,8 @@ def main() -> None:
     from django.utils import timezone
 
     from saikoku.arrears.models import Assessment
-    from saikoku.outreach.lists import call_list_build, call_list_preview
+    from saikoku.outreach.lists.selectors import call_list_preview
+    from saikoku.outreach.lists.services import call_list_build
     from saikoku.outreach.models import CallListEntry
 
     payers = Assessment.objects.values("payer_id").distinct().count()

@@ -105,7 +105,7 @@ def prepare(operators: int) -> list[int]:
     from django.db import connection
     from django.utils import timezone
 
-    from saikoku.outreach.lists import call_list_assign, call_list_build
+    from saikoku.outreach.lists.services import call_list_assign, call_list_build
     from saikoku.outreach.models import CallList, CallListEntry, ContactRecord, ContactSettings
 
     User = get_user_model()

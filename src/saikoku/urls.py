@@ -4,10 +4,11 @@ from django.urls import include, path
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("calls/", include("saikoku.outreach.call_urls")),
+    path("calls/records/", include("saikoku.outreach.records.urls")),
+    path("calls/", include("saikoku.outreach.calls.urls")),
     path("tasks/", include("saikoku.backoffice.urls")),
-    path("lists/", include("saikoku.outreach.list_urls")),
-    path("exports/", include("saikoku.outreach.export_urls")),
+    path("lists/", include("saikoku.outreach.lists.urls")),
+    path("exports/", include("saikoku.outreach.results.urls")),
     path("rates/", include("saikoku.arrears.urls")),
     path("", include("saikoku.web.urls")),
 ]

@@ -13,7 +13,6 @@ from django.urls import reverse
 import support.calls as support
 from saikoku.backoffice.models import Task
 from saikoku.core.models import AuditEntry
-from saikoku.outreach.calls import contact_record_create
 from support.personas import make_user
 
 pytestmark = pytest.mark.django_db
@@ -31,11 +30,11 @@ def world(db, tmp_path):
         "sv": make_user("sv", "supervisor"),
     }
     # UEDA owes RT and NH: one escalation per department.
-    contact_record_create(
+    support.record_contact(
         actor=op, payer_id=payers[support.UEDA], outcome="hardship", now=support.NOW,
         identity_verified=True, note="失業中で支払いが難しい",
     )  # fmt: skip
-    contact_record_create(
+    support.record_contact(
         actor=op, payer_id=payers[support.AOKI], outcome="claims_paid",
         now=support.NOW + dt.timedelta(minutes=1), identity_verified=True,
         note="先週コンビニで納付",

@@ -1,5 +1,5 @@
-"""Fixtures of the outreach tests: the call-list package and the calls package, each
-loaded through the real import."""
+"""Fixtures of the outreach tests: the call-list package, the calls package and the
+results package, each loaded through the real import."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from saikoku.interchange.services import package_import
 from saikoku.people.models import Resident
 from support.calls import import_payers
 from support.lists_package import PAYERS, build_lists_package, resident_no
+from support.results_package import build_full
 
 
 @pytest.fixture(scope="session")
@@ -29,3 +30,17 @@ def ids(db, lists_package_path) -> dict[str, int]:
 def calls_payers(db, tmp_path) -> dict[str, int]:
     """Imports the calls package; maps each payer's name to the Resident id."""
     return import_payers(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def results_package_path(tmp_path_factory):
+    return build_full(tmp_path_factory.mktemp("results") / "full.zip")
+
+
+@pytest.fixture
+def payers(db, results_package_path) -> dict[str, int]:
+    """Imports the results package (promises, dialer, export); maps resident_no ->
+    Resident id."""
+    result = package_import(path=results_package_path, password=None, handler="test")
+    assert result.status == "imported", result.problems
+    return dict(Resident.objects.values_list("resident_no", "id"))

@@ -13,7 +13,7 @@ from saikoku.outreach.eligibility import (
     exclusions_for_payer,
     exclusions_for_payers,
 )
-from saikoku.outreach.lists import contact_approval_grant
+from saikoku.outreach.lists.services import contact_approval_grant
 from saikoku.outreach.models import (
     ContactPreference,
     ContactRecord,

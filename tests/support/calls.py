@@ -1,5 +1,5 @@
 """Test data for the call screen: four callable payers in a small ward package, loaded
-through the real import, a call list built and assigned through lists.py, and a fixed
+through the real import, a call list built and assigned through lists/services.py, and a fixed
 moment inside the contact hours (Wednesday 5 November 2025, 10:00 in Tokyo)."""
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 
 from saikoku.interchange.services import package_import
 from saikoku.interchange.writer import build_manifest, csv_bytes, write_package
-from saikoku.outreach.lists import call_list_assign, call_list_build
+from saikoku.outreach.lists.services import call_list_assign, call_list_build
+from saikoku.outreach.records.services import CallOutcome, contact_record_create
 from saikoku.people.models import Resident
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -93,3 +94,23 @@ def build_list(supervisor, *, operator=None, team=None, now: dt.datetime = NOW):
             actor=supervisor, call_list=call_list, count=100, operator=operator, team=team
         )
     return call_list
+
+
+def record_contact(
+    *,
+    actor,
+    payer_id: int,
+    outcome: str,
+    now: dt.datetime = NOW,
+    identity_verified: bool = False,
+    **said,
+):
+    """A contact record written as the call screen writes it: the outcome form's fields
+    (`said`: party, phone_id, note, promise_on, …) become the service's CallOutcome."""
+    return contact_record_create(
+        actor=actor,
+        payer_id=payer_id,
+        said=CallOutcome(outcome=outcome, **said),
+        identity_verified=identity_verified,
+        now=now,
+    )

@@ -147,6 +147,13 @@ def age_on(birth: date, day: date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
+def payer_age(resident: Resident, today: date) -> int:
+    """The payer's age as the pages show it: today, or on the day of death when the
+    payer has died (a deceased payer does not grow older)."""
+    end = resident.deceased_on if resident.deceased_on and resident.deceased_on < today else today
+    return age_on(resident.birth_date, end)
+
+
 def days_overdue(*, balance: int, due_date: date, today: date) -> int:
     """Days past the due date while something is still owed; 0 otherwise."""
     if balance > 0 and due_date < today:
@@ -251,12 +258,11 @@ def payer_overview(user: Any, resident: Resident, *, today: date | None = None) 
     groups = _groups(bills, today)
     totals = _totals(groups)
     accounts = list(Account.objects.filter(payer=resident, levy__in=levies).order_by("levy", "id"))
-    end = resident.deceased_on if resident.deceased_on and resident.deceased_on < today else today
     return PayerOverview(
         resident=resident,
         today=today,
         levies=levies,
-        age=age_on(resident.birth_date, end),
+        age=payer_age(resident, today),
         bills=bills,
         groups=groups,
         totals=totals,
@@ -287,5 +293,6 @@ __all__ = [
     "age_on",
     "days_overdue",
     "measure_is_active",
+    "payer_age",
     "payer_overview",
 ]

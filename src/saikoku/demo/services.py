@@ -21,9 +21,9 @@ from saikoku.core.models import DEPARTMENT_LEVIES, Department, Role
 from saikoku.demo.generator import PackageSummary, generate_package
 from saikoku.interchange.models import ImportedPackage
 from saikoku.interchange.services import ImportResult, package_import, write_report
-from saikoku.outreach.calls import contact_record_create
-from saikoku.outreach.lists import call_list_assign, call_list_build
+from saikoku.outreach.lists.services import call_list_assign, call_list_build
 from saikoku.outreach.models import CallList, CallListEntry, Channel, ContactSettings
+from saikoku.outreach.records.services import CallOutcome, contact_record_create
 from saikoku.people.models import Resident
 
 
@@ -206,10 +206,8 @@ def demo_escalations_ensure() -> dict[str, int]:
             contact_record_create(
                 actor=operator,
                 payer_id=payer_id,
-                outcome=outcome,
+                said=CallOutcome(outcome=outcome, note=note, channel=Channel.INBOUND_CALL),
                 identity_verified=True,
-                note=note,
-                channel=Channel.INBOUND_CALL,
             )
             count += 1
         created[department] = count

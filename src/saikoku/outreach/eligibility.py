@@ -5,18 +5,23 @@ Each rule has a stable code (stored in CallListEntry.excluded_reasons and
 CallList.excluded_counts) and a Japanese label. A ward_admin's ContactApproval lifts
 exactly the rule it names, for that payer, until its valid_until day (inclusive).
 
-The whole ward (≈45,500 payers) is evaluated with about ten aggregate queries, each
-returning only the payers a rule concerns; nothing is read per payer. A few payers
-(the batch "Next" looks at) take two queries: the bills, then the payers' flags and
-every other rule as an EXISTS per payer.
+Every rule is read the same way for a few payers (the batch "Next" looks at) and for
+the whole ward (≈45,500 payers): the unpaid bills in one aggregate query (facts.py),
+then every other rule in one query that returns only the payers a rule concerns;
+nothing is read per payer.
+
+The rules' building blocks are public and used by every channel, never copied:
+`callable_phones` (which numbers may be used at all) and `do_not_contact` (the payer's
+wish not to be called or texted).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import NamedTuple
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import F, Q, QuerySet, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -36,8 +41,14 @@ from saikoku.people.models import Phone, PhoneKind, Resident
 __all__ = [
     "CHANNELS",
     "EXCLUSION_RULES",
+    "approved_rules",
+    "callable_payer_ids",
+    "callable_phones",
+    "do_not_contact",
     "exclusions_for_payer",
     "exclusions_for_payers",
+    "exclusions_from_hits",
+    "rule_hits",
 ]
 
 # Order matters only for display: the reasons of one payer are listed in this order.
@@ -61,9 +72,6 @@ EXCLUSION_RULES: dict[str, str] = {
 }
 
 CHANNELS = (Channel.OUTBOUND_CALL.value, Channel.SMS.value)
-# Up to this many payers exclusions_for_payers reads the rules as EXISTS per payer in
-# one query ("Next" asks for a batch of 20); a list build reads each rule's payers.
-PER_PAYER_LIMIT = 200
 
 # Measures during which the payer is not reminded (a seizure is not one of them: the
 # payer is still asked to pay what the seizure does not cover).
@@ -75,24 +83,41 @@ PAUSING_MEASURES = (
 )
 
 
-def _ids(queryset, field: str, payer_ids: set[int] | None) -> set[int]:
-    return set(restrict(queryset, field, payer_ids).values_list(field, flat=True).distinct())
+class RuleRows(NamedTuple):
+    """One rule as data: the rows that make it hit, and the field naming their payer."""
+
+    code: str
+    rows: QuerySet
+    payer_field: str
 
 
-def callable_payer_ids(payer_ids: set[int] | None, *, channel: str) -> set[int]:
-    """Payers with a number the center may use: valid, with an E.164 form, and not
-    marked wrong or out of service by an operator; for SMS a mobile number."""
-    return _ids(_callable_phones(channel), "resident_id", payer_ids)
-
-
-def _callable_phones(channel: str) -> QuerySet[Phone]:
+def callable_phones(*, channel: str) -> QuerySet[Phone]:
+    """The numbers the center may use for `channel`, the one definition every caller
+    filters further (eligibility, retries, the suggested number, the dialer, the
+    results package): valid in the ward's data, with an E.164 form, and not marked
+    wrong or out of service by an operator (PhoneStatus); for SMS a mobile number."""
     phones = Phone.objects.filter(is_valid=True, center_status__isnull=True).exclude(e164="")
     if channel == Channel.SMS:
         phones = phones.filter(kind=PhoneKind.MOBILE)
     return phones
 
 
-def _approvals(payer_ids: set[int] | None, today: dt.date) -> dict[int, set[str]]:
+def do_not_contact(*, channel: str) -> QuerySet[ContactPreference]:
+    """The payers' wishes not to be contacted by `channel` (no calls, or no texts): the
+    one definition eligibility and the dialer read."""
+    wish = Q(do_not_text=True) if channel == Channel.SMS else Q(do_not_call=True)
+    return ContactPreference.objects.filter(wish)
+
+
+def callable_payer_ids(payer_ids: set[int] | None, *, channel: str) -> set[int]:
+    """Payers with a number the center may use (callable_phones)."""
+    phones = restrict(callable_phones(channel=channel), "resident_id", payer_ids)
+    return set(phones.values_list("resident_id", flat=True).distinct())
+
+
+def approved_rules(payer_ids: set[int] | None, today: dt.date) -> dict[int, set[str]]:
+    """payer id -> the rules a ward_admin's ContactApproval lifts for them on `today`
+    (None: every payer; one query)."""
     valid = ContactApproval.objects.filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
     result: dict[int, set[str]] = {}
     for payer_id, rule in restrict(valid, "payer_id", payer_ids).values_list("payer_id", "rule"):
@@ -100,41 +125,47 @@ def _approvals(payer_ids: set[int] | None, today: dt.date) -> dict[int, set[str]
     return result
 
 
-def _related_rules(
-    *, channel: str, now: dt.datetime, contact: ContactSettings
-) -> dict[str, tuple[QuerySet, str]]:
-    """The rules read from other tables than the payer's own row: rule code -> (the
-    rows that make the rule hit, their payer field). "callable" is the opposite: the
-    payers it finds are the ones no_callable_number spares."""
+def _rule_rows(*, channel: str, now: dt.datetime, contact: ContactSettings) -> list[RuleRows]:
+    """Each rule as the rows that make it hit and their payer field. "callable" is the
+    opposite: the payers it finds are the ones no_callable_number spares."""
     today = timezone.localdate(now)
-    preference = Q(do_not_text=True) if channel == Channel.SMS else Q(do_not_call=True)
-    return {
-        "plan_in_good_standing": (Plan.objects.filter(status=PlanStatus.ACTIVE), "payer_id"),
-        "deferment_or_suspension": (
+    residents = Resident.objects.all()
+    return [
+        RuleRows("caution", residents.filter(caution=True), "pk"),
+        RuleRows("public_notice", residents.filter(public_notice=True), "pk"),
+        RuleRows("not_resident", residents.filter(not_resident=True), "pk"),
+        RuleRows("deceased", residents.filter(deceased_on__isnull=False), "pk"),
+        RuleRows(
+            "plan_in_good_standing", Plan.objects.filter(status=PlanStatus.ACTIVE), "payer_id"
+        ),
+        RuleRows(
+            "deferment_or_suspension",
             Measure.objects.filter(kind__in=PAUSING_MEASURES, start_on__lte=today).filter(
                 Q(end_on__isnull=True) | Q(end_on__gte=today)
             ),
             "payer_id",
         ),
-        "do_not_contact": (ContactPreference.objects.filter(preference), "payer_id"),
-        "callable": (_callable_phones(channel), "resident_id"),
+        RuleRows("do_not_contact", do_not_contact(channel=channel), "payer_id"),
+        RuleRows("callable", callable_phones(channel=channel), "resident_id"),
         # Reached in person recently: a new call within the cool-down is pressure, not
         # a reminder (the ward's guidance on 催告 frequency).
-        "cool_down": (
+        RuleRows(
+            "cool_down",
             ContactRecord.objects.filter(
                 party=Party.SELF, at__gte=now - dt.timedelta(days=contact.cool_down_days)
             ),
             "payer_id",
         ),
         # The payer promised a date: wait until it (plus the grace days) has passed.
-        "promise_pending": (
+        RuleRows(
+            "promise_pending",
             Promise.objects.filter(
                 status=Promise.Status.OPEN,
                 promised_on__gte=today - dt.timedelta(days=contact.promise_grace_days),
             ),
             "payer_id",
         ),
-    }
+    ]
 
 
 def rule_hits(
@@ -145,15 +176,15 @@ def rule_hits(
     groups: dict[int, PayerFacts] | None = None,
     universe: set[int] | None = None,
     contact_settings: ContactSettings | None = None,
-    per_payer: bool = False,
 ) -> dict[str, set[int]]:
     """rule code -> payers the rule excludes, before approvals.
 
-    `groups` lets a caller that already read the unpaid bills (lists.py) pass them in.
-    Only "nothing_owed" needs the universe of payers; every other rule reads just the
-    payers it concerns. `contact_settings`: the rules row, when the caller holds it.
-    `per_payer` (a few given payers): one query for all the rules, each an EXISTS on
-    the payer, instead of one query per rule.
+    `groups` lets a caller that already read the unpaid bills (the list build) pass
+    them in. Only "nothing_owed" needs the universe of payers; every other rule reads
+    just the payers it concerns, all of them in ONE query (a UNION ALL of one SELECT
+    per rule, each restricted to `payer_ids` when they are few): the same query for
+    the 20 payers of a "Next" batch and for the whole ward.
+    `contact_settings`: the rules row, when the caller holds it.
     """
     if channel not in CHANNELS:
         raise ValueError(f"unknown channel {channel!r}")
@@ -163,70 +194,28 @@ def rule_hits(
         groups = unpaid_facts(payer_ids, today=today)
     if universe is None:
         universe = set(payer_ids) if payer_ids is not None else all_payer_ids()
-    hits: dict[str, set[int]] = {code: set() for code in EXCLUSION_RULES}
+    selects = [
+        restrict(rule.rows, rule.payer_field, payer_ids)
+        .order_by()
+        .annotate(rule=Value(rule.code), hit=F(rule.payer_field))
+        .values_list("rule", "hit")
+        .distinct()
+        for rule in _rule_rows(channel=channel, now=now, contact=contact)
+    ]
+    found: dict[str, set[int]] = {code: set() for code in [*EXCLUSION_RULES, "callable"]}
+    for code, pk in selects[0].union(*selects[1:], all=True):
+        found[code].add(pk)
+    hits = {code: found[code] & universe for code in EXCLUSION_RULES}
     hits["nothing_owed"] = {pk for pk in universe if pk not in groups}
-    related = _related_rules(channel=channel, now=now, contact=contact)
-    flags = ("caution", "public_notice", "not_resident", "deceased_on")
-    residents = Resident.objects.all()
-    if per_payer and payer_ids is not None:
-        # A small batch ("Next"): the flags and every rule kept in other tables in one
-        # query, instead of one round trip per rule.
-        rows = (
-            residents.filter(pk__in=payer_ids)
-            .annotate(
-                **{
-                    f"hit_{code}": Exists(queryset.filter(**{field: OuterRef("pk")}))
-                    for code, (queryset, field) in related.items()
-                }
-            )
-            .values_list("pk", *flags, *(f"hit_{code}" for code in related))
-        )
-        found: dict[str, set[int]] = {code: set() for code in related}
-        flagged = []
-        for pk, *values in rows:
-            flagged.append((pk, *values[: len(flags)]))
-            for code, hit in zip(related, values[len(flags) :], strict=True):
-                if hit:
-                    found[code].add(pk)
-    else:
-        flagged = list(
-            restrict(
-                residents.filter(
-                    Q(caution=True)
-                    | Q(public_notice=True)
-                    | Q(not_resident=True)
-                    | Q(deceased_on__isnull=False)
-                ),
-                "pk",
-                payer_ids,
-            ).values_list("pk", *flags)
-        )
-        found = {
-            code: _ids(queryset, field, payer_ids) for code, (queryset, field) in related.items()
-        }
-    for pk, caution, public_notice, not_resident, deceased_on in flagged:
-        if caution:
-            hits["caution"].add(pk)
-        if public_notice:
-            hits["public_notice"].add(pk)
-        if not_resident:
-            hits["not_resident"].add(pk)
-        if deceased_on is not None:
-            hits["deceased"].add(pk)
-    for code, ids in found.items():
-        if code == "callable":
-            hits["no_callable_number"] = universe - ids
-        else:
-            hits[code] = ids
-    if payer_ids is not None:
-        for code, payers in hits.items():
-            hits[code] = payers & universe
+    hits["no_callable_number"] = universe - found["callable"]
     return hits
 
 
 def exclusions_from_hits(
     hits: dict[str, set[int]], universe: Iterable[int], *, approvals: dict[int, set[str]]
 ) -> dict[int, list[str]]:
+    """payer id -> the codes of the rules that hit them and no approval lifts, for every
+    payer of `universe`, in the order of EXCLUSION_RULES."""
     result: dict[int, list[str]] = {pk: [] for pk in universe}
     for code, found in hits.items():
         for pk in found:
@@ -260,13 +249,12 @@ def exclusions_for_payers(
         groups=groups,
         universe=universe,
         contact_settings=contact_settings,
-        per_payer=wanted is not None and len(wanted) <= PER_PAYER_LIMIT,
     )
     # An approval only lifts a rule that hits: with no hit (the usual "Next" batch)
     # there is nothing to read.
     hit = set().union(*hits.values())
     approvals = (
-        _approvals(wanted & hit if wanted is not None else None, timezone.localdate(now))
+        approved_rules(wanted & hit if wanted is not None else None, timezone.localdate(now))
         if hit
         else {}
     )

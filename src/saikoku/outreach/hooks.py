@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from saikoku.outreach.lists import call_lists_remove_paid_up
-from saikoku.outreach.promises import promises_evaluate
+from saikoku.outreach.lists.services import call_lists_remove_paid_up
+from saikoku.outreach.promises.services import promises_evaluate
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,10 @@
 """Outbound and inbound contact with payers: settings, call lists, contact records,
 promises, callbacks. The rules themselves live in plain modules beside this one
-(eligibility.py, priority.py, rules.py); these are the records."""
+(eligibility.py, priority.py, rules.py); these are the records.
+
+One models module for the whole app (one migrations history): the sub-packages
+(lists/, calls/, records/, results/) read and write these models through their own
+services and selectors."""
 
 from __future__ import annotations
 
@@ -132,7 +136,7 @@ class CallList(models.Model):
 
     name = models.CharField(_("リスト名"), max_length=200)
     filters = models.JSONField(_("抽出条件"), default=dict)
-    status = models.CharField(_("状態"), max_length=10, choices=Status.choices, default="open")
+    status = models.CharField(_("状態"), max_length=10, choices=Status.choices, default=Status.OPEN)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     created_at = models.DateTimeField(_("作成日時"))
     # {"caution": 12, "public_notice": 3, ...}: how many the rules kept out, by rule.
@@ -244,6 +248,11 @@ class CallListEntry(models.Model):
         return f"{self.call_list_id}:{self.payer_id}"
 
 
+# Entries still to be worked: "Next" hands them out, assignment gives them, a payment
+# takes them off the list.
+WORKABLE = (CallListEntry.Status.PENDING, CallListEntry.Status.RETRY)
+
+
 class Channel(models.TextChoices):
     OUTBOUND_CALL = "outbound_call", _("架電")
     INBOUND_CALL = "inbound_call", _("受電")
@@ -308,7 +317,7 @@ class Promise(models.Model):
     amount = models.BigIntegerField(_("約束金額"))
     # What the payer owed when promising, so later payments can be compared with it.
     balance_at_promise = models.BigIntegerField(_("約束時の未納額"))
-    status = models.CharField(_("状態"), max_length=10, choices=Status.choices, default="open")
+    status = models.CharField(_("状態"), max_length=10, choices=Status.choices, default=Status.OPEN)
     evaluated_at = models.DateTimeField(_("判定日時"), null=True, blank=True)
 
     class Meta:
@@ -339,7 +348,7 @@ class Callback(models.Model):
         related_name="callbacks",
     )
     team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.PROTECT)
-    status = models.CharField(_("状態"), max_length=10, choices=Status.choices, default="open")
+    status = models.CharField(_("状態"), max_length=10, choices=Status.choices, default=Status.OPEN)
     requested_by_payer = models.BooleanField(_("相手方からの依頼"), default=False)
     note = models.TextField(_("メモ"), blank=True)
     contact_record = models.ForeignKey(

@@ -4,18 +4,21 @@ entries, callbacks and locks of the user or their teams, and their recent contac
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Q
 from django.utils import timezone
 
 from saikoku.outreach.models import Callback, CallList, CallListEntry, ContactRecord
 
+if TYPE_CHECKING:
+    from saikoku.core.models import User
+
 # An inbound call the operator took yesterday still counts as their own work today.
 RECENT_CONTACT = dt.timedelta(days=1)
 
 
-def has_outreach_work_for(user: Any, resident_id: int) -> bool:
+def has_outreach_work_for(user: User, resident_id: int) -> bool:
     teams = list(user.teams.values_list("pk", flat=True))
     mine = Q(assigned_to=user) | Q(locked_by=user) | Q(team_id__in=teams)
     if (

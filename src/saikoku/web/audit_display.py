@@ -19,9 +19,9 @@ from saikoku.arrears.models import Levy
 from saikoku.backoffice.models import TaskKind
 from saikoku.core.audit import ACTIONS
 from saikoku.core.models import Department, Role, User
-from saikoku.outreach.call_forms import PURPOSES
+from saikoku.outreach.calls.forms import PURPOSES
 from saikoku.outreach.eligibility import EXCLUSION_RULES
-from saikoku.outreach.list_forms import CallListFilterForm
+from saikoku.outreach.lists.forms import CallListFilterForm
 from saikoku.outreach.models import Channel, Party
 from saikoku.outreach.outcomes import OUTCOMES
 
@@ -110,7 +110,7 @@ def object_label(object_type: str, object_id: str) -> str:
     return f"{OBJECT_TYPES.get(object_type, object_type)} {object_id}"
 
 
-# Purposes of a payer_view besides the reasons an operator picks (call_forms.PURPOSES).
+# Purposes of a payer_view besides the reasons an operator picks (outreach.calls.forms.PURPOSES).
 PAGE_PURPOSES: dict[str, Any] = {
     "payer_page": gettext_lazy("納付義務者ページ"),
     "payer_owed": gettext_lazy("納付額の試算"),

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from saikoku.core.audit import ACTIONS
-from saikoku.core.dates import InvalidDate, parse_date
+from saikoku.core.forms import WarekiDateField
 
 AUDIT_ACTIONS = ACTIONS
 
@@ -39,22 +38,6 @@ class LoginForm(AuthenticationForm):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["username"].label = _("利用者ID")
-
-
-class WarekiDateField(forms.CharField):
-    """A date typed in any form the import accepts, 和暦 included."""
-
-    def to_python(self, value: str | None) -> date | None:  # type: ignore[override]
-        text = super().to_python(value)
-        if not text:
-            return None
-        try:
-            return parse_date(text)
-        except InvalidDate:
-            raise forms.ValidationError(
-                _("日付として読めません。2025-06-30 や 令和7年6月30日 の形で入力してください。"),
-                code="invalid_date",
-            ) from None
 
 
 class AuditFilterForm(forms.Form):

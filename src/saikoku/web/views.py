@@ -27,8 +27,8 @@ from saikoku.core.permissions import (
     payer_for_user,
 )
 from saikoku.core.roles import Capability
-from saikoku.outreach.call_forms import PurposeForm
-from saikoku.outreach.records import payer_contact_records
+from saikoku.outreach.calls.forms import PurposeForm
+from saikoku.outreach.records.selectors import payer_contact_records
 from saikoku.people.models import Resident
 from saikoku.people.selectors import search_payers
 from saikoku.web.forms import LoginForm, OwedOnForm

@@ -23,10 +23,10 @@ from django.core.management import call_command
 from django.test import Client
 
 from saikoku.core.models import AuditEntry
-from saikoku.outreach.calls import contact_record_create
-from saikoku.outreach.export import results_export
+from saikoku.outreach.results.services import results_export
 from saikoku.people.models import Phone
 from saikoku.privacy.models import CustodyLedgerEntry
+from support.calls import record_contact
 from support.results_package import (
     NAKAMURA,
     NAKAMURA_MOBILE,
@@ -44,7 +44,7 @@ CENTER_PHONE = "+818099998888"
 def contacts(payers, operator):
     """Three calls as the call screen records them, and a number the center collected."""
     phones = dict(Phone.objects.values_list("e164", "pk"))
-    first = contact_record_create(
+    first = record_contact(
         actor=operator,
         payer_id=payers[YAMAMOTO],
         outcome="promise_to_pay",
@@ -56,14 +56,14 @@ def contacts(payers, operator):
         promise_amount=30000,
         note=FORMULA_NOTE,
     )
-    second = contact_record_create(
+    second = record_contact(
         actor=operator,
         payer_id=payers[NAKAMURA],
         outcome="no_answer",
         now=datetime.datetime(2025, 11, 10, 11, 0, tzinfo=TOKYO),
         phone_id=phones[NAKAMURA_MOBILE],
     )
-    third = contact_record_create(
+    third = record_contact(
         actor=operator,
         payer_id=payers[YAMAMOTO],
         outcome="contacted_payer",

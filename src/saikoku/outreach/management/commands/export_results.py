@@ -1,5 +1,5 @@
 """`saikoku export-results OUT.zip [--since DATE]`: the results package for the ward (a
-thin shell over outreach.export.results_export).
+thin shell over outreach.results.services.results_export).
 
 The package's password is printed once, here, on the terminal; it is stored nowhere.
 """
@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from saikoku.core.dates import InvalidDate, parse_date
-from saikoku.outreach.export import results_export
+from saikoku.outreach.results.services import results_export
 
 
 class Command(BaseCommand):

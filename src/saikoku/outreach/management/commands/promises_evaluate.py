@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from saikoku.core.dates import InvalidDate, parse_date
-from saikoku.outreach.promises import promises_evaluate
+from saikoku.outreach.promises.services import promises_evaluate
 
 
 class Command(BaseCommand):

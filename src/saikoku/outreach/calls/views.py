@@ -1,0 +1,164 @@
+"""The operator's call screen (CONSOLE.md): identity, payer, outcome, in three columns.
+
+Identity is a server-side state: the POST that confirms it is stored in the session
+for this payer and this lock; amounts are rendered only when that state says so,
+never because of a form field.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from saikoku.core.audit import client_address
+from saikoku.core.permissions import capability_required
+from saikoku.core.roles import Capability
+from saikoku.outreach.calls.dialer import dial
+from saikoku.outreach.calls.forms import IdentityForm, OutcomeForm
+from saikoku.outreach.calls.selectors import WorkItem, call_screen, current_work
+from saikoku.outreach.calls.services import call_next, call_release
+from saikoku.outreach.models import ContactSettings
+from saikoku.outreach.outcomes import outcome_choices
+from saikoku.outreach.records.services import contact_record_create
+from saikoku.outreach.rules import format_when, next_open_at
+
+SESSION_KEY = "call_identity"
+
+
+def _lock_token(work: WorkItem) -> str:
+    return f"{work.payer_id}:{work.locked_until.isoformat()}"
+
+
+def identity_confirmed(request: HttpRequest, work: WorkItem | None) -> bool:
+    """The identity state of this lock, as the server recorded it."""
+    return work is not None and request.session.get(SESSION_KEY) == _lock_token(work)
+
+
+def _render_screen(
+    request: HttpRequest,
+    work: WorkItem,
+    *,
+    form: OutcomeForm | None = None,
+    identity_form: IdentityForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    verified = identity_confirmed(request, work)
+    context: dict[str, Any] = {
+        **call_screen(request.user, work, identity_verified=verified, request=request),
+        "work": work,
+        "choices": outcome_choices(identity_verified=verified),
+        "form": form or OutcomeForm(),
+        "identity_form": identity_form or IdentityForm(),
+        "dialer": settings.SAIKOKU_DIALER,
+        "nav": "calls",
+    }
+    return render(request, "outreach/call_screen.html", context, status=status)
+
+
+@never_cache
+@require_GET
+@capability_required(Capability.CALL)
+def screen(request: HttpRequest) -> HttpResponse:
+    work = current_work(actor=request.user, now=timezone.now())
+    if work is None:
+        return render(request, "outreach/call_idle.html", {"nav": "calls"})
+    return _render_screen(request, work)
+
+
+@require_POST
+@capability_required(Capability.CALL)
+def next_payer(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    work = call_next(actor=request.user, now=now)
+    if work is None:
+        opens = next_open_at(now)
+        if opens is not None and opens > now:
+            # Outside the contact hours nobody is callable: say when it opens again.
+            message = _("連絡可能時間外です。%(when)s から架電できます。")
+            messages.info(request, message % {"when": format_when(opens)})
+        else:
+            messages.info(request, _("いま架電できる対象はありません。"))
+    return redirect("call_screen")
+
+
+@require_POST
+@capability_required(Capability.CALL)
+def identity(request: HttpRequest) -> HttpResponse:
+    work = current_work(actor=request.user, now=timezone.now())
+    if work is None:
+        return redirect("call_screen")
+    form = IdentityForm(request.POST)
+    if form.is_valid():
+        request.session[SESSION_KEY] = _lock_token(work)
+        return redirect("call_screen")
+    return _render_screen(request, work, identity_form=form, status=400)
+
+
+@require_POST
+@capability_required(Capability.CALL)
+def record(request: HttpRequest) -> HttpResponse:
+    """Saves the outcome and returns to "Next"."""
+    now = timezone.now()
+    contact_settings = ContactSettings.current()
+    work = current_work(actor=request.user, now=now, contact_settings=contact_settings)
+    if work is None:
+        messages.error(
+            request, _("ロックの有効時間が過ぎました。「次へ」から対象を取り直してください。")
+        )
+        return redirect("call_screen")
+    form = OutcomeForm(request.POST)
+    if form.is_valid():
+        try:
+            contact_record_create(
+                actor=request.user,
+                payer_id=work.payer_id,
+                said=form.call_outcome(),
+                identity_verified=identity_confirmed(request, work),
+                now=now,
+                client_addr=client_address(request),
+                contact_settings=contact_settings,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            request.session.pop(SESSION_KEY, None)
+            messages.success(request, _("記録しました。"))
+            return redirect("call_screen")
+    return _render_screen(request, work, form=form, status=400)
+
+
+@require_POST
+@capability_required(Capability.CALL)
+def release(request: HttpRequest) -> HttpResponse:
+    call_release(actor=request.user)
+    request.session.pop(SESSION_KEY, None)
+    return redirect("call_screen")
+
+
+@require_POST
+@capability_required(Capability.CALL)
+def dial_view(request: HttpRequest) -> HttpResponse:
+    """Dials through the configured dialer (Asterisk AMI); the tel: dialer is a link."""
+    work = current_work(actor=request.user, now=timezone.now())
+    if work is None:
+        return redirect("call_screen")
+    result = dial(
+        actor=request.user,
+        phone_e164=request.POST.get("phone_e164", ""),
+        payer_id=work.payer_id,
+        client_addr=client_address(request),
+    )
+    if result.ok:
+        messages.success(request, _("発信しました。"))
+    else:
+        messages.error(request, result.message)
+    return redirect("call_screen")

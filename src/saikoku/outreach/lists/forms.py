@@ -1,0 +1,103 @@
+"""Forms of the supervisor's call list pages: they parse and normalise input only."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from saikoku.arrears.models import Levy
+from saikoku.outreach.facts import fiscal_year_of
+from saikoku.outreach.lists.services import ASSIGNEE_ROLES
+from saikoku.outreach.models import Team
+
+# How far back a list may reach by fiscal year: older arrears are the ward's own work.
+FISCAL_YEARS_BACK = 6
+
+
+def _fiscal_year_choices() -> list[tuple[int, str]]:
+    this_year = fiscal_year_of(timezone.localdate())
+    return [
+        (year, _("%(year)s年度") % {"year": year})
+        for year in range(this_year, this_year - FISCAL_YEARS_BACK, -1)
+    ]
+
+
+class CallListFilterForm(forms.Form):
+    name = forms.CharField(label=_("リスト名"), max_length=200, required=False)
+    levies = forms.MultipleChoiceField(
+        label=_("税目"), choices=Levy.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    fiscal_years = forms.TypedMultipleChoiceField(
+        label=_("年度"),
+        coerce=int,
+        choices=_fiscal_year_choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    days_past_due_min = forms.IntegerField(
+        label=_("納期限経過日数（以上）"), min_value=0, required=False
+    )
+    days_past_due_max = forms.IntegerField(
+        label=_("納期限経過日数（以下）"), min_value=0, required=False
+    )
+    balance_min = forms.IntegerField(label=_("未納額（円以上）"), min_value=0, required=False)
+    balance_max = forms.IntegerField(label=_("未納額（円以下）"), min_value=0, required=False)
+    first_time = forms.BooleanField(label=_("初めての滞納者"), required=False)
+    broken_promise = forms.BooleanField(label=_("納付約束の不履行あり"), required=False)
+    broken_plan = forms.BooleanField(label=_("分納誓約の不履行あり"), required=False)
+    time_bar_within_days = forms.IntegerField(
+        label=_("時効まで（日以内）"), min_value=0, required=False
+    )
+    has_callable_number = forms.BooleanField(label=_("有効な電話番号あり"), required=False)
+    not_contacted_days = forms.IntegerField(
+        label=_("最終接触から（日以上）"), min_value=1, required=False
+    )
+
+    def filters(self) -> dict:
+        """The cleaned filters without the list name."""
+        return {k: v for k, v in self.cleaned_data.items() if k != "name"}
+
+
+class AssignForm(forms.Form):
+    operator = forms.ModelChoiceField(
+        label=_("担当者"), queryset=get_user_model().objects.none(), required=False
+    )
+    team = forms.ModelChoiceField(label=_("チーム"), queryset=Team.objects.none(), required=False)
+    count = forms.IntegerField(label=_("件数（優先度の高い順）"), min_value=1, max_value=100000)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["operator"].queryset = (
+            get_user_model()
+            .objects.filter(role__in=ASSIGNEE_ROLES, is_active=True)
+            .order_by("username")
+        )
+        self.fields["team"].queryset = Team.objects.order_by("name")
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if bool(data.get("operator")) == bool(data.get("team")):
+            raise forms.ValidationError(_("担当者またはチームのどちらか一方を選んでください。"))
+        return data
+
+
+class ApprovalForm(forms.Form):
+    rule = forms.ChoiceField(label=_("承認する除外理由"), choices=())
+    reason = forms.CharField(
+        label=_("承認理由"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("承認理由を入力してください。")},
+    )
+    valid_until = forms.DateField(label=_("有効期限"), required=False)
+
+    def __init__(self, *args, rules: list[tuple[str, str]], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["rule"].choices = rules
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError(_("承認理由を入力してください。"))
+        return reason
