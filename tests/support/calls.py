@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from saikoku.interchange.services import package_import
 from saikoku.outreach.lists import call_list_assign, call_list_build
 from saikoku.people.models import Resident
-from support.packages import bill_row, ward_package
+from support.packages import assessment_row, bill_row, ward_package
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 NOW = dt.datetime(2025, 11, 5, 10, 0, tzinfo=TOKYO)  # a Wednesday
@@ -33,25 +33,22 @@ PERSONS = [
      "phone_1": "03-2000-0004"},
 ]  # fmt: skip
 ASSESSMENTS = [
-    {"levy": "RT", "fiscal_year": 2025, "notice_no": "R25-100001", "payer_resident_no": AOKI,
-     "annual_amount": 240000, "notice_issued_on": "2025-06-10"},
-    {"levy": "NH", "fiscal_year": 2025, "notice_no": "N25-100002", "payer_resident_no": ISHII,
-     "annual_amount": 60000, "notice_issued_on": "2025-06-15", "insured_count": "1"},
-    {"levy": "RT", "fiscal_year": 2025, "notice_no": "R25-100003", "payer_resident_no": UEDA,
-     "annual_amount": 40000, "notice_issued_on": "2025-06-10"},
-    {"levy": "NH", "fiscal_year": 2025, "notice_no": "N25-100003", "payer_resident_no": UEDA,
-     "annual_amount": 30000, "notice_issued_on": "2025-06-15", "insured_count": "1"},
-    {"levy": "LV", "fiscal_year": 2025, "notice_no": "L25-100004", "payer_resident_no": ETO,
-     "annual_amount": 10800, "notice_issued_on": "2025-05-01", "vehicle_plate": "新宿 い 1",
-     "vehicle_kind": "軽四輪乗用"},
+    assessment_row("RT", 2025, "R25-100001", AOKI, 240000, notice_issued_on="2025-06-10"),
+    assessment_row("NH", 2025, "N25-100002", ISHII, 60000, notice_issued_on="2025-06-15",
+                   insured_count=1),
+    assessment_row("RT", 2025, "R25-100003", UEDA, 40000, notice_issued_on="2025-06-10"),
+    assessment_row("NH", 2025, "N25-100003", UEDA, 30000, notice_issued_on="2025-06-15",
+                   insured_count=1),
+    assessment_row("LV", 2025, "L25-100004", ETO, 10800, notice_issued_on="2025-05-01",
+                   vehicle_plate="新宿 い 1", vehicle_kind="軽四輪乗用"),
 ]  # fmt: skip
 BILLS = [
-    bill_row("RT", "R25-100001", 2, 60000, "2025-09-30", 0),
-    bill_row("RT", "R25-100001", 3, 60000, "2025-10-31", 0),
-    bill_row("NH", "N25-100002", 1, 30000, "2025-10-31", 0),
-    bill_row("RT", "R25-100003", 2, 20000, "2025-09-30", 0),
-    bill_row("NH", "N25-100003", 1, 15000, "2025-10-31", 0),
-    bill_row("LV", "L25-100004", 1, 10800, "2025-06-02", 0),
+    bill_row("RT", 2025, "R25-100001", 2, 60000, "2025-09-30", 0),
+    bill_row("RT", 2025, "R25-100001", 3, 60000, "2025-10-31", 0),
+    bill_row("NH", 2025, "N25-100002", 1, 30000, "2025-10-31", 0),
+    bill_row("RT", 2025, "R25-100003", 2, 20000, "2025-09-30", 0),
+    bill_row("NH", 2025, "N25-100003", 1, 15000, "2025-10-31", 0),
+    bill_row("LV", 2025, "L25-100004", 1, 10800, "2025-06-02", 0),
 ]
 
 

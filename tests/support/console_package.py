@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from support.packages import bill_row, ward_package
+from support.packages import assessment_row, bill_row, payment_row, ward_package
 
 PACKAGE_ID = "CONSOLE-TEST-0001"
 
@@ -65,39 +65,32 @@ PERSONS = [
 ]  # fmt: skip
 
 ASSESSMENTS = [
-    {"levy": "RT", "fiscal_year": 2025, "notice_no": "R25-000001", "payer_resident_no": TAKAHASHI,
-     "annual_amount": 120000, "notice_issued_on": "2025-06-10"},
-    {"levy": "NH", "fiscal_year": 2025, "notice_no": "N25-000002", "payer_resident_no": SATO,
-     "annual_amount": 90000, "notice_issued_on": "2025-06-15", "insured_count": "1"},
-    {"levy": "RT", "fiscal_year": 2025, "notice_no": "R25-000003", "payer_resident_no": SUZUKI,
-     "annual_amount": 80000, "notice_issued_on": "2025-06-10"},
-    {"levy": "NH", "fiscal_year": 2025, "notice_no": "N25-000003", "payer_resident_no": SUZUKI,
-     "annual_amount": 60000, "notice_issued_on": "2025-06-15", "insured_count": "2"},
-    {"levy": "LV", "fiscal_year": 2024, "notice_no": "L24-000005", "payer_resident_no": WATANABE,
-     "annual_amount": 10800, "notice_issued_on": "2024-05-01", "vehicle_plate": "新宿 あ 1234",
-     "vehicle_kind": "軽四輪乗用"},
+    assessment_row("RT", 2025, "R25-000001", TAKAHASHI, 120000, notice_issued_on="2025-06-10"),
+    assessment_row("NH", 2025, "N25-000002", SATO, 90000, notice_issued_on="2025-06-15",
+                   insured_count=1),
+    assessment_row("RT", 2025, "R25-000003", SUZUKI, 80000, notice_issued_on="2025-06-10"),
+    assessment_row("NH", 2025, "N25-000003", SUZUKI, 60000, notice_issued_on="2025-06-15",
+                   insured_count=2),
+    assessment_row("LV", 2024, "L24-000005", WATANABE, 10800, notice_issued_on="2024-05-01",
+                   vehicle_plate="新宿 あ 1234", vehicle_kind="軽四輪乗用"),
 ]  # fmt: skip
-
-
 BILLS = [
-    bill_row("RT", "R25-000001", 1, 30000, "2025-06-30", 30000),
-    bill_row("RT", "R25-000001", 2, 30000, "2025-09-01", 0, demand_sent_on="2025-09-19"),
-    bill_row("RT", "R25-000001", 3, 30000, "2025-10-31", 10000),
-    bill_row("NH", "N25-000002", 1, 45000, "2025-07-31", 0, demand_sent_on="2025-08-20"),
-    bill_row("NH", "N25-000002", 2, 45000, "2025-08-31", 0),
-    bill_row("RT", "R25-000003", 1, 40000, "2025-06-30", 0, demand_sent_on="2025-07-18"),
-    bill_row("RT", "R25-000003", 2, 40000, "2025-09-01", 0),
-    bill_row("NH", "N25-000003", 1, 30000, "2025-07-31", 0),
-    bill_row("NH", "N25-000003", 2, 30000, "2025-08-31", 0),
-    bill_row("LV", "L24-000005", 1, 10800, "2024-05-31", 0, demand_sent_on="2024-06-20"),
+    bill_row("RT", 2025, "R25-000001", 1, 30000, "2025-06-30", 30000),
+    bill_row("RT", 2025, "R25-000001", 2, 30000, "2025-09-01", 0, demand_sent_on="2025-09-19"),
+    bill_row("RT", 2025, "R25-000001", 3, 30000, "2025-10-31", 10000),
+    bill_row("NH", 2025, "N25-000002", 1, 45000, "2025-07-31", 0, demand_sent_on="2025-08-20"),
+    bill_row("NH", 2025, "N25-000002", 2, 45000, "2025-08-31", 0),
+    bill_row("RT", 2025, "R25-000003", 1, 40000, "2025-06-30", 0, demand_sent_on="2025-07-18"),
+    bill_row("RT", 2025, "R25-000003", 2, 40000, "2025-09-01", 0),
+    bill_row("NH", 2025, "N25-000003", 1, 30000, "2025-07-31", 0),
+    bill_row("NH", 2025, "N25-000003", 2, 30000, "2025-08-31", 0),
+    bill_row("LV", 2024, "L24-000005", 1, 10800, "2024-05-31", 0, demand_sent_on="2024-06-20"),
 ]
 PAYMENTS = [
-    {"payment_id": "P000001", "levy": "RT", "fiscal_year": 2025, "notice_no": "R25-000001",
-     "period": 1, "amount": 30000, "paid_on": "2025-06-27", "recorded_on": "2025-07-02",
-     "method": "conbini"},
-    {"payment_id": "P000002", "levy": "RT", "fiscal_year": 2025, "notice_no": "R25-000001",
-     "period": 3, "amount": 10000, "paid_on": "2025-10-20", "recorded_on": "2025-10-24",
-     "method": "bank"},
+    payment_row("P000001", "RT", 2025, "R25-000001", 1, 30000, "2025-06-27", "conbini",
+                recorded_on="2025-07-02"),
+    payment_row("P000002", "RT", 2025, "R25-000001", 3, 10000, "2025-10-20", "bank",
+                recorded_on="2025-10-24"),
 ]  # fmt: skip
 PLANS = [
     {"plan_id": "PL0001", "payer_resident_no": SUZUKI, "agreed_on": "2025-10-01",
@@ -150,10 +143,7 @@ def build_crowd_package(path: Path, *, count: int = 60) -> Path:
                 "birth_date": "1970-01-01", "address": "東京都新宿区歌舞伎町一丁目1-1",
             }
         )  # fmt: skip
-        assessments.append(
-            {"levy": "RT", "fiscal_year": 2025, "notice_no": notice_no,
-             "payer_resident_no": resident_no, "annual_amount": 1000}
-        )  # fmt: skip
-        bills.append(bill_row("RT", notice_no, 1, 1000, "2025-06-30", 0))
+        assessments.append(assessment_row("RT", 2025, notice_no, resident_no, 1000))
+        bills.append(bill_row("RT", 2025, notice_no, 1, 1000, "2025-06-30", 0))
     rows = {"persons.csv": persons, "assessments.csv": assessments, "bills.csv": bills}
     return ward_package(path, rows, package_id="CONSOLE-TEST-CROWD", extracted_at=EXTRACTED_AT)

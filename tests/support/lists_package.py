@@ -12,7 +12,7 @@ import datetime as dt
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from support.packages import ward_package
+from support.packages import assessment_row, bill_row, payment_row, ward_package
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 NOW = dt.datetime(2025, 11, 20, 10, 0, tzinfo=TOKYO)
@@ -77,16 +77,11 @@ def _files() -> dict[str, list[dict[str, object]]]:
         periods: dict[tuple[str, int], int] = {}
         for levy, year, amount, due, paid in payer_bills:
             key = (levy, year)
-            notice = {"levy": levy, "fiscal_year": year, "notice_no": notice_no(name, levy, year)}
+            number = notice_no(name, levy, year)
             if key not in periods:
-                assessments.append(
-                    {**notice, "payer_resident_no": resident_no(name), "annual_amount": amount}
-                )
+                assessments.append(assessment_row(levy, year, number, resident_no(name), amount))
             periods[key] = periods.get(key, 0) + 1
-            bills.append(
-                {**notice, "period": periods[key], "amount": amount, "due_date": due,
-                 "paid_amount": paid}
-            )  # fmt: skip
+            bills.append(bill_row(levy, year, number, periods[key], amount, due, paid))
     plans = [
         {"plan_id": "PL-1", "payer_resident_no": resident_no(PLAN), "agreed_on": "2025-10-01",
          "status": "active", "monthly_amount": 10000, "next_due_on": "2025-12-25"},
@@ -103,11 +98,8 @@ def _files() -> dict[str, list[dict[str, object]]]:
         {"record_id": "H-1", "payer_resident_no": resident_no(HISTORY),
          "at": "2025-07-01 10:00", "channel": "phone", "summary": "納付の相談"},
     ]  # fmt: skip
-    payments = [
-        {"payment_id": "PAY-1", "levy": "RT", "fiscal_year": 2025,
-         "notice_no": notice_no(PAID_UP, "RT", 2025), "period": 1, "amount": 30000,
-         "paid_on": "2025-10-30", "method": "bank"},
-    ]  # fmt: skip
+    paid_up = notice_no(PAID_UP, "RT", 2025)
+    payments = [payment_row("PAY-1", "RT", 2025, paid_up, 1, 30000, "2025-10-30", "bank")]
     return {
         "persons.csv": persons,
         "assessments.csv": assessments,
@@ -134,11 +126,10 @@ def build_pay_everything_delta(path: Path) -> Path:
             if paid >= amount:
                 continue
             number = notice_no(name, levy, year)
-            bill = {"levy": levy, "fiscal_year": year, "notice_no": number, "period": period}
-            bills.append({**bill, "amount": amount, "due_date": due, "paid_amount": amount})
+            bills.append(bill_row(levy, year, number, period, amount, due, amount))
             payments.append(
-                {**bill, "payment_id": f"D-{number}-{period}", "amount": amount - paid,
-                 "paid_on": "2025-11-25", "recorded_on": "2025-11-26", "method": "bank"}
+                payment_row(f"D-{number}-{period}", levy, year, number, period, amount - paid,
+                            "2025-11-25", "bank", recorded_on="2025-11-26")
             )  # fmt: skip
     return ward_package(
         path,

@@ -19,7 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from support.console_package import EXTRACTED_AT
-from support.packages import bill_row, ward_package
+from support.packages import assessment_row, bill_row, payment_row, ward_package
 
 NAKAMURA = "200000000001"
 KOBAYASHI = "200000000002"
@@ -39,39 +39,31 @@ PERSONS = [
     },
 ]  # fmt: skip
 ASSESSMENTS = [
-    {"levy": "RT", "fiscal_year": 2025, "notice_no": "R25-200001", "payer_resident_no": NAKAMURA,
-     "annual_amount": 623456, "notice_issued_on": "2025-06-10"},
-    {"levy": "LV", "fiscal_year": 2025, "notice_no": "L25-200001", "payer_resident_no": NAKAMURA,
-     "annual_amount": 10800, "notice_issued_on": "2025-05-01", "vehicle_plate": "新宿 い 5678",
-     "vehicle_kind": "軽四輪乗用"},
-    {"levy": "RT", "fiscal_year": 2025, "notice_no": "R25-200002", "payer_resident_no": KOBAYASHI,
-     "annual_amount": 200000, "notice_issued_on": "2025-06-10"},
+    assessment_row("RT", 2025, "R25-200001", NAKAMURA, 623456, notice_issued_on="2025-06-10"),
+    assessment_row("LV", 2025, "L25-200001", NAKAMURA, 10800, notice_issued_on="2025-05-01",
+                   vehicle_plate="新宿 い 5678", vehicle_kind="軽四輪乗用"),
+    assessment_row("RT", 2025, "R25-200002", KOBAYASHI, 200000, notice_issued_on="2025-06-10"),
 ]  # fmt: skip
 BILLS = [
-    bill_row("RT", "R25-200001", 1, 123456, "2025-06-30", 50000, demand_sent_on="2025-07-18"),
-    bill_row("RT", "R25-200001", 2, 200000, "2025-09-01", 200000),
-    bill_row("RT", "R25-200001", 3, 200000, "2025-10-31", 200000, late_charge_paid="1100"),
-    bill_row("RT", "R25-200001", 4, 100000, "2026-02-02", 30000),
-    bill_row("LV", "L25-200001", 1, 10800, "2025-05-31", 0, demand_sent_on="2025-06-20"),
-    bill_row("RT", "R25-200002", 1, 200000, "2025-09-01", 200000),
+    bill_row("RT", 2025, "R25-200001", 1, 123456, "2025-06-30", 50000, demand_sent_on="2025-07-18"),
+    bill_row("RT", 2025, "R25-200001", 2, 200000, "2025-09-01", 200000),
+    bill_row("RT", 2025, "R25-200001", 3, 200000, "2025-10-31", 200000, late_charge_paid="1100"),
+    bill_row("RT", 2025, "R25-200001", 4, 100000, "2026-02-02", 30000),
+    bill_row("LV", 2025, "L25-200001", 1, 10800, "2025-05-31", 0, demand_sent_on="2025-06-20"),
+    bill_row("RT", 2025, "R25-200002", 1, 200000, "2025-09-01", 200000),
 ]
-
-
-def _payment(payment_id: str, notice_no: str, period: int, amount: int, paid_on: str,
-             recorded_on: str, method: str) -> dict[str, object]:  # fmt: skip
-    return {
-        "payment_id": payment_id, "levy": "RT", "fiscal_year": 2025, "notice_no": notice_no,
-        "period": period, "amount": amount, "paid_on": paid_on, "recorded_on": recorded_on,
-        "method": method,
-    }  # fmt: skip
 
 
 PAYMENTS = [
-    _payment("P200001", "R25-200001", 1, 50000, "2025-09-10", "2025-09-12", "bank"),
-    _payment("P200002", "R25-200001", 2, 200000, "2025-10-20", "2025-10-22", "conbini"),
-    _payment("P200003", "R25-200001", 3, 200000, "2025-12-15", "2025-12-17", "counter"),
-    _payment("P200004", "R25-200002", 1, 200000, "2025-10-20", "2025-10-22", "bank"),
-]
+    payment_row("P200001", "RT", 2025, "R25-200001", 1, 50000, "2025-09-10", "bank",
+                recorded_on="2025-09-12"),
+    payment_row("P200002", "RT", 2025, "R25-200001", 2, 200000, "2025-10-20", "conbini",
+                recorded_on="2025-10-22"),
+    payment_row("P200003", "RT", 2025, "R25-200001", 3, 200000, "2025-12-15", "counter",
+                recorded_on="2025-12-17"),
+    payment_row("P200004", "RT", 2025, "R25-200002", 1, 200000, "2025-10-20", "bank",
+                recorded_on="2025-10-22"),
+]  # fmt: skip
 
 
 def build_owed_package(path: Path) -> Path:

@@ -161,13 +161,33 @@ def ward_package(
     return path
 
 
+# Rows by column name for the small test wards: the cells every such row has, by
+# position for brevity; `cells` adds any other column by name.
+def assessment_row(
+    levy: str, fiscal_year: int, notice_no: str, payer: str, annual_amount: int, **cells: Any
+) -> dict[str, Any]:
+    return {
+        "levy": levy, "fiscal_year": fiscal_year, "notice_no": notice_no,
+        "payer_resident_no": payer, "annual_amount": annual_amount, **cells,
+    }  # fmt: skip
+
+
 def bill_row(
-    levy: str, notice_no: str, period: int, amount: int, due_date: str, paid: int, **cells: str
-) -> dict[str, object]:
-    """A bills.csv row by column name; the fiscal year is the notice number's (R25-… is
-    2025); `cells` are further columns."""
-    fiscal_year = 2000 + int(notice_no[1:3])
+    levy: str, fiscal_year: int, notice_no: str, period: int, amount: int, due_date: str,
+    paid_amount: int, **cells: Any,
+) -> dict[str, Any]:  # fmt: skip
     return {
         "levy": levy, "fiscal_year": fiscal_year, "notice_no": notice_no, "period": period,
-        "amount": amount, "due_date": due_date, "paid_amount": paid, **cells,
+        "amount": amount, "due_date": due_date, "paid_amount": paid_amount, **cells,
+    }  # fmt: skip
+
+
+def payment_row(
+    payment_id: str, levy: str, fiscal_year: int, notice_no: str, period: int, amount: int,
+    paid_on: str, method: str, **cells: Any,
+) -> dict[str, Any]:  # fmt: skip
+    return {
+        "payment_id": payment_id, "levy": levy, "fiscal_year": fiscal_year,
+        "notice_no": notice_no, "period": period, "amount": amount, "paid_on": paid_on,
+        "method": method, **cells,
     }  # fmt: skip

@@ -14,7 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from saikoku.interchange.spec import PHONE_SLOTS
-from support.packages import ward_package
+from support.packages import assessment_row, bill_row, payment_row, ward_package
 
 YAMAMOTO = "100000000011"
 NAKAMURA = "100000000012"
@@ -30,7 +30,7 @@ COLUMNS = {
         "address", *PHONE_SLOTS,
     ],
     "assessments.csv": ["levy", "fiscal_year", "notice_no", "payer_resident_no", "annual_amount"],
-    # build_delta's positional rows give these cells in this order.
+    # build_delta's rows given as lists hold these cells, in this order.
     "bills.csv": [
         "levy", "fiscal_year", "notice_no", "period", "amount", "due_date", "paid_amount",
     ],
@@ -50,11 +50,9 @@ PERSONS = [
      "address": "東京都新宿区大久保一丁目1-1", "phone_1": "080-2222-3333"},
 ]  # fmt: skip
 ASSESSMENTS = [
-    {"levy": "RT", "fiscal_year": 2025, "notice_no": "R25-000011", "payer_resident_no": YAMAMOTO,
-     "annual_amount": 90000},
-    {"levy": "RT", "fiscal_year": 2025, "notice_no": "R25-000012", "payer_resident_no": NAKAMURA,
-     "annual_amount": 30000},
-]  # fmt: skip
+    assessment_row("RT", 2025, "R25-000011", YAMAMOTO, 90000),
+    assessment_row("RT", 2025, "R25-000012", NAKAMURA, 30000),
+]
 
 
 def _by_name(name: str, rows: Sequence[Mapping[str, object] | Sequence[object]]) -> list:
@@ -65,18 +63,13 @@ def _by_name(name: str, rows: Sequence[Mapping[str, object] | Sequence[object]])
     ]
 
 
-BILLS = _by_name(
-    "bills.csv",
-    [
-        ["RT", 2025, "R25-000011", 1, 30000, "2025-06-30", 30000],
-        ["RT", 2025, "R25-000011", 2, 30000, "2025-09-01", 0],
-        ["RT", 2025, "R25-000011", 3, 30000, "2025-10-31", 0],
-        ["RT", 2025, "R25-000012", 1, 30000, "2025-06-30", 0],
-    ],
-)
-PAYMENTS = _by_name(
-    "payments.csv", [["X000011", "RT", 2025, "R25-000011", 1, 30000, "2025-06-27", "conbini"]]
-)
+BILLS = [
+    bill_row("RT", 2025, "R25-000011", 1, 30000, "2025-06-30", 30000),
+    bill_row("RT", 2025, "R25-000011", 2, 30000, "2025-09-01", 0),
+    bill_row("RT", 2025, "R25-000011", 3, 30000, "2025-10-31", 0),
+    bill_row("RT", 2025, "R25-000012", 1, 30000, "2025-06-30", 0),
+]
+PAYMENTS = [payment_row("X000011", "RT", 2025, "R25-000011", 1, 30000, "2025-06-27", "conbini")]
 
 
 def build_full(path: Path) -> Path:

@@ -22,16 +22,7 @@ from saikoku.core.dates import TOKYO
 from saikoku.demo.common import Weighted
 from saikoku.demo.ledger import Ledger
 from saikoku.demo.register import Payer, Register
-from saikoku.interchange.spec import (
-    ACCOUNTS,
-    ASSESSMENTS,
-    BILLS,
-    HISTORY,
-    MEASURES,
-    PAYMENTS,
-    PERSONS,
-    PLANS,
-)
+from saikoku.interchange.spec import SPECS
 from saikoku.interchange.writer import build_manifest, package_file, write_package
 
 # Caseload at scale 1.0 (BRIEF.md).
@@ -129,18 +120,18 @@ def generate_package(
     ledger = Ledger(rng=rng, today=today)
     _build(register, ledger, rng=rng, scale=scale)
     tables = {
-        PERSONS: register.persons,
-        ASSESSMENTS: ledger.assessments,
-        BILLS: ledger.bills,
-        PAYMENTS: ledger.payments,
-        PLANS: ledger.plans,
-        MEASURES: ledger.measures,
-        HISTORY: ledger.history,
-        ACCOUNTS: ledger.accounts,
+        "persons.csv": register.persons,
+        "assessments.csv": ledger.assessments,
+        "bills.csv": ledger.bills,
+        "payments.csv": ledger.payments,
+        "plans.csv": ledger.plans,
+        "measures.csv": ledger.measures,
+        "history.csv": ledger.history,
+        "accounts.csv": ledger.accounts,
     }
     files = {}
-    for spec, rows in tables.items():
-        files[spec.name] = package_file(spec, rows, encoding=encoding)
+    for name, rows in tables.items():
+        files[name] = package_file(SPECS[name], rows, encoding=encoding)
         rows.clear()  # the encoded bytes are all that is needed from here on
     package_id = f"{today:%Y%m%d}-demo{seed}" + ("" if scale == 1 else f"-x{scale:g}")
     extracted_at = datetime.combine(today, time(6, 0), tzinfo=TOKYO)

@@ -21,15 +21,7 @@ from saikoku.demo.common import (
     open_day_on_or_before,
 )
 from saikoku.demo.register import Payer
-from saikoku.interchange.spec import (
-    ACCOUNTS,
-    ASSESSMENTS,
-    BILLS,
-    HISTORY,
-    MEASURES,
-    PAYMENTS,
-    PLANS,
-)
+from saikoku.interchange import spec
 
 NOTICE_PREFIX = {"RT": ("R", 100_001), "LV": ("L", 100_001), "NH": ("N", 700_001)}
 PAYMENT_METHODS = Weighted(
@@ -50,7 +42,7 @@ RECORDING_LAG = {
 class Ledger(Part):
     def __init__(self, *, rng: random.Random, today: date) -> None:
         super().__init__(rng=rng, today=today)
-        # The package's rows, as `spec.row(...)` of their file.
+        # The package's rows, each a `spec.<FILE>.row(...)`.
         self.assessments: list[tuple] = []
         self.bills: list[tuple] = []
         self.payments: list[tuple] = []
@@ -94,7 +86,7 @@ class Ledger(Part):
         if rng.random() < 0.05:
             end_day = start + timedelta(days=rng.randint(200, 1500))
             end = end_day.isoformat() if end_day < self.asof else ""
-        row = ACCOUNTS.row(
+        row = spec.ACCOUNTS.row(
             payer_resident_no=payer.resident_no,
             levy=levy,
             bank_code=bank,
@@ -168,7 +160,7 @@ class Ledger(Part):
                     annual = max(100 * len(schedule), annual)
             notice_no = self.notice_no(levy, fy)
             self.assessments.append(
-                ASSESSMENTS.row(
+                spec.ASSESSMENTS.row(
                     levy=levy,
                     fiscal_year=fy,
                     notice_no=notice_no,
@@ -256,7 +248,7 @@ class Ledger(Part):
                     if payer.earliest_unpaid is None or due < payer.earliest_unpaid:
                         payer.earliest_unpaid = due
             self.bills.append(
-                BILLS.row(
+                spec.BILLS.row(
                     levy=levy,
                     fiscal_year=fy,
                     notice_no=notice_no,
@@ -278,7 +270,7 @@ class Ledger(Part):
         recorded = open_day_on_or_after(paid_on + timedelta(days=rng.randint(low, high)))
         self.payment_seq += 1
         self.payments.append(
-            PAYMENTS.row(
+            spec.PAYMENTS.row(
                 payment_id=f"X{self.payment_seq:08d}",
                 levy=levy,
                 fiscal_year=fy,
@@ -325,7 +317,7 @@ class Ledger(Part):
                     next_due = open_day_on_or_after(month_end(year, month)).isoformat()
                 note = rng.choice(data.PLAN_NOTES[status]).format(day=rng.choice((10, 25, 27)))
                 self.plans.append(
-                    PLANS.row(
+                    spec.PLANS.row(
                         plan_id=f"PL{len(self.plans) + 1:06d}",
                         payer_resident_no=payer.resident_no,
                         agreed_on=agreed.isoformat(),
@@ -343,7 +335,7 @@ class Ledger(Part):
                     end_day = begin + timedelta(days=rng.randint(180, 365))
                     end = end_day.isoformat() if end_day <= asof else ""
                 self.measures.append(
-                    MEASURES.row(
+                    spec.MEASURES.row(
                         measure_id=f"MS{len(self.measures) + 1:06d}",
                         payer_resident_no=payer.resident_no,
                         kind=kind,
@@ -375,7 +367,7 @@ class Ledger(Part):
             else:
                 at = f"{day.isoformat()} {rng.randint(9, 18):02d}:{rng.randrange(60):02d}"
             self.history.append(
-                HISTORY.row(
+                spec.HISTORY.row(
                     record_id=f"W{len(self.history) + 1:07d}",
                     payer_resident_no=payer.resident_no,
                     at=at,
