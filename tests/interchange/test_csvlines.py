@@ -8,7 +8,7 @@ import io
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from saikoku.interchange.csvlines import _complete_record, iter_records
+from saikoku.interchange.csvlines import complete_record, iter_records
 
 
 def _records(text: str, *, max_chars: int = 4000):
@@ -39,7 +39,7 @@ def test_start_lines_match_a_text_editor(rows, line_end):
         # complete record of the file's width is taken for a record after an
         # unterminated quote.
         continuation = written.split("\n")[1:-1]
-        assume(not any(_complete_record(part.rstrip("\r"), 4) for part in continuation))
+        assume(not any(complete_record(part.rstrip("\r"), 4) for part in continuation))
         line += 1
         expected_lines.append(line)
         line += written.count("\n") - 1

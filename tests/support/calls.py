@@ -9,22 +9,16 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from saikoku.interchange.services import package_import
-from saikoku.interchange.writer import build_manifest, csv_bytes, write_package
 from saikoku.outreach.lists.services import call_list_assign, call_list_build
 from saikoku.outreach.records.services import CallOutcome, contact_record_create
 from saikoku.people.models import Resident
+from support.packages import assessment_row, bill_row, ward_package
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 NOW = dt.datetime(2025, 11, 5, 10, 0, tzinfo=TOKYO)  # a Wednesday
 
 AOKI, ISHII, UEDA, ETO = "200000000001", "200000000002", "200000000003", "200000000004"
 
-PERSONS_HEADER = [
-    "resident_no", "household_no", "is_householder", "relationship", "name", "name_kana",
-    "sex", "birth_date", "nationality", "postal_code", "address", "resident_since",
-    "mailing_postal_code", "mailing_address", "phone_1", "phone_2", "phone_3",
-    "not_resident", "public_notice", "caution", "caution_note", "deceased_on", "occupation",
-]  # fmt: skip
 PERSONS = [
     {"resident_no": AOKI, "household_no": "9100001", "is_householder": "1", "name": "青木 一郎",
      "name_kana": "アオキ イチロウ", "birth_date": "1970-02-03", "address": "東京都新宿区市谷1-1",
@@ -39,44 +33,34 @@ PERSONS = [
      "name_kana": "エトウ シロウ", "birth_date": "1960-12-24", "address": "東京都新宿区落合4-4",
      "phone_1": "03-2000-0004"},
 ]  # fmt: skip
-ASSESSMENTS_HEADER = [
-    "levy", "fiscal_year", "notice_no", "payer_resident_no", "annual_amount",
-    "notice_issued_on", "vehicle_plate", "vehicle_kind", "insured_count",
-]  # fmt: skip
 ASSESSMENTS = [
-    ["RT", 2025, "R25-100001", AOKI, 240000, "2025-06-10", "", "", ""],
-    ["NH", 2025, "N25-100002", ISHII, 60000, "2025-06-15", "", "", "1"],
-    ["RT", 2025, "R25-100003", UEDA, 40000, "2025-06-10", "", "", ""],
-    ["NH", 2025, "N25-100003", UEDA, 30000, "2025-06-15", "", "", "1"],
-    ["LV", 2025, "L25-100004", ETO, 10800, "2025-05-01", "新宿 い 1", "軽四輪乗用", ""],
-]
-BILLS_HEADER = [
-    "levy", "fiscal_year", "notice_no", "period", "amount", "due_date", "paid_amount",
-    "demand_sent_on", "late_charge_paid",
+    assessment_row("RT", 2025, "R25-100001", AOKI, 240000, notice_issued_on="2025-06-10"),
+    assessment_row("NH", 2025, "N25-100002", ISHII, 60000, notice_issued_on="2025-06-15",
+                   insured_count=1),
+    assessment_row("RT", 2025, "R25-100003", UEDA, 40000, notice_issued_on="2025-06-10"),
+    assessment_row("NH", 2025, "N25-100003", UEDA, 30000, notice_issued_on="2025-06-15",
+                   insured_count=1),
+    assessment_row("LV", 2025, "L25-100004", ETO, 10800, notice_issued_on="2025-05-01",
+                   vehicle_plate="新宿 い 1", vehicle_kind="軽四輪乗用"),
 ]  # fmt: skip
 BILLS = [
-    ["RT", 2025, "R25-100001", 2, 60000, "2025-09-30", 0, "", ""],
-    ["RT", 2025, "R25-100001", 3, 60000, "2025-10-31", 0, "", ""],
-    ["NH", 2025, "N25-100002", 1, 30000, "2025-10-31", 0, "", ""],
-    ["RT", 2025, "R25-100003", 2, 20000, "2025-09-30", 0, "", ""],
-    ["NH", 2025, "N25-100003", 1, 15000, "2025-10-31", 0, "", ""],
-    ["LV", 2025, "L25-100004", 1, 10800, "2025-06-02", 0, "", ""],
+    bill_row("RT", 2025, "R25-100001", 2, 60000, "2025-09-30", 0),
+    bill_row("RT", 2025, "R25-100001", 3, 60000, "2025-10-31", 0),
+    bill_row("NH", 2025, "N25-100002", 1, 30000, "2025-10-31", 0),
+    bill_row("RT", 2025, "R25-100003", 2, 20000, "2025-09-30", 0),
+    bill_row("NH", 2025, "N25-100003", 1, 15000, "2025-10-31", 0),
+    bill_row("LV", 2025, "L25-100004", 1, 10800, "2025-06-02", 0),
 ]
 
 
 def build_calls_package(path: Path) -> Path:
-    files = {
-        "persons.csv": csv_bytes(PERSONS_HEADER, PERSONS),
-        "assessments.csv": csv_bytes(ASSESSMENTS_HEADER, ASSESSMENTS),
-        "bills.csv": csv_bytes(BILLS_HEADER, BILLS),
-    }
-    manifest = build_manifest(
+    rows = {"persons.csv": PERSONS, "assessments.csv": ASSESSMENTS, "bills.csv": BILLS}
+    return ward_package(
+        path,
+        rows,
         package_id="CALLS-TEST-0001",
-        files=files,
         extracted_at=dt.datetime(2025, 11, 1, 6, 0, tzinfo=TOKYO),
     )
-    write_package(path, manifest=manifest, files=files)
-    return path
 
 
 def import_payers(tmp_path: Path) -> dict[str, int]:

@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from saikoku.interchange.writer import build_manifest, csv_bytes, write_package
+from support.packages import assessment_row, bill_row, payment_row, ward_package
 
 PACKAGE_ID = "CONSOLE-TEST-0001"
 
@@ -29,12 +29,6 @@ WATANABE = "100000000005"
 
 CAUTION_NOTE = "DV等支援措置の対象（照会は区へ）"
 
-PERSONS_HEADER = [
-    "resident_no", "household_no", "is_householder", "relationship", "name", "name_kana",
-    "sex", "birth_date", "nationality", "postal_code", "address", "resident_since",
-    "mailing_postal_code", "mailing_address", "phone_1", "phone_2", "phone_3",
-    "not_resident", "public_notice", "caution", "caution_note", "deceased_on", "occupation",
-]  # fmt: skip
 PERSONS = [
     {
         "resident_no": TAKAHASHI, "household_no": "8000001", "is_householder": "1",
@@ -70,85 +64,70 @@ PERSONS = [
     },
 ]  # fmt: skip
 
-ASSESSMENTS_HEADER = [
-    "levy", "fiscal_year", "notice_no", "payer_resident_no", "annual_amount",
-    "notice_issued_on", "vehicle_plate", "vehicle_kind", "insured_count",
-]  # fmt: skip
 ASSESSMENTS = [
-    ["RT", 2025, "R25-000001", TAKAHASHI, 120000, "2025-06-10", "", "", ""],
-    ["NH", 2025, "N25-000002", SATO, 90000, "2025-06-15", "", "", "1"],
-    ["RT", 2025, "R25-000003", SUZUKI, 80000, "2025-06-10", "", "", ""],
-    ["NH", 2025, "N25-000003", SUZUKI, 60000, "2025-06-15", "", "", "2"],
-    ["LV", 2024, "L24-000005", WATANABE, 10800, "2024-05-01", "新宿 あ 1234", "軽四輪乗用", ""],
-]
-
-BILLS_HEADER = [
-    "levy", "fiscal_year", "notice_no", "period", "amount", "due_date", "paid_amount",
-    "demand_sent_on", "late_charge_paid",
+    assessment_row("RT", 2025, "R25-000001", TAKAHASHI, 120000, notice_issued_on="2025-06-10"),
+    assessment_row("NH", 2025, "N25-000002", SATO, 90000, notice_issued_on="2025-06-15",
+                   insured_count=1),
+    assessment_row("RT", 2025, "R25-000003", SUZUKI, 80000, notice_issued_on="2025-06-10"),
+    assessment_row("NH", 2025, "N25-000003", SUZUKI, 60000, notice_issued_on="2025-06-15",
+                   insured_count=2),
+    assessment_row("LV", 2024, "L24-000005", WATANABE, 10800, notice_issued_on="2024-05-01",
+                   vehicle_plate="新宿 あ 1234", vehicle_kind="軽四輪乗用"),
 ]  # fmt: skip
 BILLS = [
-    ["RT", 2025, "R25-000001", 1, 30000, "2025-06-30", 30000, "", ""],
-    ["RT", 2025, "R25-000001", 2, 30000, "2025-09-01", 0, "2025-09-19", ""],
-    ["RT", 2025, "R25-000001", 3, 30000, "2025-10-31", 10000, "", ""],
-    ["NH", 2025, "N25-000002", 1, 45000, "2025-07-31", 0, "2025-08-20", ""],
-    ["NH", 2025, "N25-000002", 2, 45000, "2025-08-31", 0, "", ""],
-    ["RT", 2025, "R25-000003", 1, 40000, "2025-06-30", 0, "2025-07-18", ""],
-    ["RT", 2025, "R25-000003", 2, 40000, "2025-09-01", 0, "", ""],
-    ["NH", 2025, "N25-000003", 1, 30000, "2025-07-31", 0, "", ""],
-    ["NH", 2025, "N25-000003", 2, 30000, "2025-08-31", 0, "", ""],
-    ["LV", 2024, "L24-000005", 1, 10800, "2024-05-31", 0, "2024-06-20", ""],
+    bill_row("RT", 2025, "R25-000001", 1, 30000, "2025-06-30", 30000),
+    bill_row("RT", 2025, "R25-000001", 2, 30000, "2025-09-01", 0, demand_sent_on="2025-09-19"),
+    bill_row("RT", 2025, "R25-000001", 3, 30000, "2025-10-31", 10000),
+    bill_row("NH", 2025, "N25-000002", 1, 45000, "2025-07-31", 0, demand_sent_on="2025-08-20"),
+    bill_row("NH", 2025, "N25-000002", 2, 45000, "2025-08-31", 0),
+    bill_row("RT", 2025, "R25-000003", 1, 40000, "2025-06-30", 0, demand_sent_on="2025-07-18"),
+    bill_row("RT", 2025, "R25-000003", 2, 40000, "2025-09-01", 0),
+    bill_row("NH", 2025, "N25-000003", 1, 30000, "2025-07-31", 0),
+    bill_row("NH", 2025, "N25-000003", 2, 30000, "2025-08-31", 0),
+    bill_row("LV", 2024, "L24-000005", 1, 10800, "2024-05-31", 0, demand_sent_on="2024-06-20"),
 ]
-
-PAYMENTS_HEADER = [
-    "payment_id", "levy", "fiscal_year", "notice_no", "period", "amount", "paid_on",
-    "recorded_on", "method",
-]  # fmt: skip
 PAYMENTS = [
-    ["P000001", "RT", 2025, "R25-000001", 1, 30000, "2025-06-27", "2025-07-02", "conbini"],
-    ["P000002", "RT", 2025, "R25-000001", 3, 10000, "2025-10-20", "2025-10-24", "bank"],
-]
-
-PLANS_HEADER = [
-    "plan_id", "payer_resident_no", "agreed_on", "status", "monthly_amount", "next_due_on",
-    "note",
+    payment_row("P000001", "RT", 2025, "R25-000001", 1, 30000, "2025-06-27", "conbini",
+                recorded_on="2025-07-02"),
+    payment_row("P000002", "RT", 2025, "R25-000001", 3, 10000, "2025-10-20", "bank",
+                recorded_on="2025-10-24"),
 ]  # fmt: skip
-PLANS = [["PL0001", SUZUKI, "2025-10-01", "active", 10000, "2025-12-25", "毎月25日"]]
-
-MEASURES_HEADER = ["measure_id", "payer_resident_no", "kind", "start_on", "end_on", "note"]
-MEASURES = [["M0001", WATANABE, "collection_deferment", "2025-03-15", "", "相続手続中"]]
-
-HISTORY_HEADER = ["record_id", "payer_resident_no", "at", "channel", "summary"]
-HISTORY = [["W0001", SUZUKI, "2025-07-25 14:10", "phone", "本人と通話。分納の相談を希望。"]]
-
-ACCOUNTS_HEADER = [
-    "payer_resident_no", "levy", "bank_code", "branch_code", "account_type", "account_no",
-    "holder_kana", "start_on", "end_on",
+PLANS = [
+    {"plan_id": "PL0001", "payer_resident_no": SUZUKI, "agreed_on": "2025-10-01",
+     "status": "active", "monthly_amount": 10000, "next_due_on": "2025-12-25", "note": "毎月25日"},
+]  # fmt: skip
+MEASURES = [
+    {"measure_id": "M0001", "payer_resident_no": WATANABE, "kind": "collection_deferment",
+     "start_on": "2025-03-15", "note": "相続手続中"},
+]  # fmt: skip
+HISTORY = [
+    {"record_id": "W0001", "payer_resident_no": SUZUKI, "at": "2025-07-25 14:10",
+     "channel": "phone", "summary": "本人と通話。分納の相談を希望。"},
 ]  # fmt: skip
 ACCOUNTS = [
-    [TAKAHASHI, "RT", "0009", "100", "普通", "1234567", "ﾀｶﾊｼ ﾊﾅｺ", "2025-04-01", ""],
-    [SATO, "NH", "0005", "200", "普通", "7654321", "ｻﾄｳ ｼﾞﾛｳ", "2025-04-01", ""],
-]
+    {"payer_resident_no": TAKAHASHI, "levy": "RT", "bank_code": "0009", "branch_code": "100",
+     "account_type": "普通", "account_no": "1234567", "holder_kana": "ﾀｶﾊｼ ﾊﾅｺ",
+     "start_on": "2025-04-01"},
+    {"payer_resident_no": SATO, "levy": "NH", "bank_code": "0005", "branch_code": "200",
+     "account_type": "普通", "account_no": "7654321", "holder_kana": "ｻﾄｳ ｼﾞﾛｳ",
+     "start_on": "2025-04-01"},
+]  # fmt: skip
+EXTRACTED_AT = datetime(2025, 11, 1, 6, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
 
 
 def build_console_package(path: Path, *, package_id: str = PACKAGE_ID) -> Path:
     """Writes the package (unencrypted ZIP) to `path` and returns it."""
-    files = {
-        "persons.csv": csv_bytes(PERSONS_HEADER, PERSONS),
-        "assessments.csv": csv_bytes(ASSESSMENTS_HEADER, ASSESSMENTS),
-        "bills.csv": csv_bytes(BILLS_HEADER, BILLS),
-        "payments.csv": csv_bytes(PAYMENTS_HEADER, PAYMENTS),
-        "plans.csv": csv_bytes(PLANS_HEADER, PLANS),
-        "measures.csv": csv_bytes(MEASURES_HEADER, MEASURES),
-        "history.csv": csv_bytes(HISTORY_HEADER, HISTORY),
-        "accounts.csv": csv_bytes(ACCOUNTS_HEADER, ACCOUNTS),
+    rows = {
+        "persons.csv": PERSONS,
+        "assessments.csv": ASSESSMENTS,
+        "bills.csv": BILLS,
+        "payments.csv": PAYMENTS,
+        "plans.csv": PLANS,
+        "measures.csv": MEASURES,
+        "history.csv": HISTORY,
+        "accounts.csv": ACCOUNTS,
     }
-    manifest = build_manifest(
-        package_id=package_id,
-        files=files,
-        extracted_at=datetime(2025, 11, 1, 6, 0, tzinfo=ZoneInfo("Asia/Tokyo")),
-    )
-    write_package(path, manifest=manifest, files=files)
-    return path
+    return ward_package(path, rows, package_id=package_id, extracted_at=EXTRACTED_AT)
 
 
 def build_crowd_package(path: Path, *, count: int = 60) -> Path:
@@ -164,17 +143,7 @@ def build_crowd_package(path: Path, *, count: int = 60) -> Path:
                 "birth_date": "1970-01-01", "address": "東京都新宿区歌舞伎町一丁目1-1",
             }
         )  # fmt: skip
-        assessments.append(["RT", 2025, notice_no, resident_no, 1000, "", "", "", ""])
-        bills.append(["RT", 2025, notice_no, 1, 1000, "2025-06-30", 0, "", ""])
-    files = {
-        "persons.csv": csv_bytes(PERSONS_HEADER, persons),
-        "assessments.csv": csv_bytes(ASSESSMENTS_HEADER, assessments),
-        "bills.csv": csv_bytes(BILLS_HEADER, bills),
-    }
-    manifest = build_manifest(
-        package_id="CONSOLE-TEST-CROWD",
-        files=files,
-        extracted_at=datetime(2025, 11, 1, 6, 0, tzinfo=ZoneInfo("Asia/Tokyo")),
-    )
-    write_package(path, manifest=manifest, files=files)
-    return path
+        assessments.append(assessment_row("RT", 2025, notice_no, resident_no, 1000))
+        bills.append(bill_row("RT", 2025, notice_no, 1, 1000, "2025-06-30", 0))
+    rows = {"persons.csv": persons, "assessments.csv": assessments, "bills.csv": bills}
+    return ward_package(path, rows, package_id="CONSOLE-TEST-CROWD", extracted_at=EXTRACTED_AT)

@@ -12,36 +12,11 @@ import datetime as dt
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from saikoku.interchange.writer import build_manifest, csv_bytes, write_package
+from support.packages import assessment_row, bill_row, payment_row, ward_package
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 NOW = dt.datetime(2025, 11, 20, 10, 0, tzinfo=TOKYO)
 EXTRACTED_AT = dt.datetime(2025, 11, 19, 6, 0, tzinfo=TOKYO)
-
-PERSONS_HEADER = [
-    "resident_no", "household_no", "is_householder", "relationship", "name", "name_kana",
-    "sex", "birth_date", "nationality", "postal_code", "address", "resident_since",
-    "mailing_postal_code", "mailing_address", "phone_1", "phone_2", "phone_3",
-    "not_resident", "public_notice", "caution", "caution_note", "deceased_on", "occupation",
-]  # fmt: skip
-ASSESSMENTS_HEADER = [
-    "levy", "fiscal_year", "notice_no", "payer_resident_no", "annual_amount",
-    "notice_issued_on", "vehicle_plate", "vehicle_kind", "insured_count",
-]  # fmt: skip
-BILLS_HEADER = [
-    "levy", "fiscal_year", "notice_no", "period", "amount", "due_date", "paid_amount",
-    "demand_sent_on", "late_charge_paid",
-]  # fmt: skip
-PAYMENTS_HEADER = [
-    "payment_id", "levy", "fiscal_year", "notice_no", "period", "amount", "paid_on",
-    "recorded_on", "method",
-]  # fmt: skip
-PLANS_HEADER = [
-    "plan_id", "payer_resident_no", "agreed_on", "status", "monthly_amount", "next_due_on",
-    "note",
-]  # fmt: skip
-MEASURES_HEADER = ["measure_id", "payer_resident_no", "kind", "start_on", "end_on", "note"]
-HISTORY_HEADER = ["record_id", "payer_resident_no", "at", "channel", "summary"]
 
 # name -> (person fields, bills: [(levy, fiscal_year, amount, due_date, paid)])
 PLAIN = "plain"  # callable, owes one recent RT bill
@@ -88,7 +63,7 @@ def notice_no(name: str, levy: str, fiscal_year: int) -> str:
     return f"{levy}{fiscal_year % 100}-{resident_no(name)[-6:]}"
 
 
-def _files() -> dict[str, tuple[bytes, int]]:
+def _files() -> dict[str, list[dict[str, object]]]:
     persons, assessments, bills = [], [], []
     for index, (name, (fields, payer_bills)) in enumerate(PAYERS.items()):
         person = {
@@ -102,53 +77,42 @@ def _files() -> dict[str, tuple[bytes, int]]:
         periods: dict[tuple[str, int], int] = {}
         for levy, year, amount, due, paid in payer_bills:
             key = (levy, year)
+            number = notice_no(name, levy, year)
             if key not in periods:
-                assessments.append(
-                    [
-                        levy,
-                        year,
-                        notice_no(name, levy, year),
-                        resident_no(name),
-                        amount,
-                        "",
-                        "",
-                        "",
-                        "",
-                    ]
-                )
+                assessments.append(assessment_row(levy, year, number, resident_no(name), amount))
             periods[key] = periods.get(key, 0) + 1
-            bills.append(
-                [levy, year, notice_no(name, levy, year), periods[key], amount, due, paid, "", ""]
-            )
+            bills.append(bill_row(levy, year, number, periods[key], amount, due, paid))
     plans = [
-        ["PL-1", resident_no(PLAN), "2025-10-01", "active", 10000, "2025-12-25", ""],
-        ["PL-2", resident_no(BROKEN_PLAN), "2025-05-01", "broken", 10000, "", ""],
-    ]
-    measures = [
-        ["M-1", resident_no(DEFERRED), "collection_deferment", "2025-01-01", "", ""],
-        ["M-2", resident_no(DEFERMENT_ENDED), "collection_deferment", "2025-01-01",
-         "2025-06-30", ""],
+        {"plan_id": "PL-1", "payer_resident_no": resident_no(PLAN), "agreed_on": "2025-10-01",
+         "status": "active", "monthly_amount": 10000, "next_due_on": "2025-12-25"},
+        {"plan_id": "PL-2", "payer_resident_no": resident_no(BROKEN_PLAN),
+         "agreed_on": "2025-05-01", "status": "broken", "monthly_amount": 10000},
     ]  # fmt: skip
-    history = [["H-1", resident_no(HISTORY), "2025-07-01 10:00", "phone", "納付の相談"]]
-    payments = [
-        ["PAY-1", "RT", 2025, notice_no(PAID_UP, "RT", 2025), 1, 30000, "2025-10-30", "", "bank"]
-    ]
+    measures = [
+        {"measure_id": "M-1", "payer_resident_no": resident_no(DEFERRED),
+         "kind": "collection_deferment", "start_on": "2025-01-01"},
+        {"measure_id": "M-2", "payer_resident_no": resident_no(DEFERMENT_ENDED),
+         "kind": "collection_deferment", "start_on": "2025-01-01", "end_on": "2025-06-30"},
+    ]  # fmt: skip
+    history = [
+        {"record_id": "H-1", "payer_resident_no": resident_no(HISTORY),
+         "at": "2025-07-01 10:00", "channel": "phone", "summary": "納付の相談"},
+    ]  # fmt: skip
+    paid_up = notice_no(PAID_UP, "RT", 2025)
+    payments = [payment_row("PAY-1", "RT", 2025, paid_up, 1, 30000, "2025-10-30", "bank")]
     return {
-        "persons.csv": csv_bytes(PERSONS_HEADER, persons),
-        "assessments.csv": csv_bytes(ASSESSMENTS_HEADER, assessments),
-        "bills.csv": csv_bytes(BILLS_HEADER, bills),
-        "payments.csv": csv_bytes(PAYMENTS_HEADER, payments),
-        "plans.csv": csv_bytes(PLANS_HEADER, plans),
-        "measures.csv": csv_bytes(MEASURES_HEADER, measures),
-        "history.csv": csv_bytes(HISTORY_HEADER, history),
+        "persons.csv": persons,
+        "assessments.csv": assessments,
+        "bills.csv": bills,
+        "payments.csv": payments,
+        "plans.csv": plans,
+        "measures.csv": measures,
+        "history.csv": history,
     }
 
 
 def build_lists_package(path: Path) -> Path:
-    files = _files()
-    manifest = build_manifest(package_id="LISTS-TEST-0001", files=files, extracted_at=EXTRACTED_AT)
-    write_package(path, manifest=manifest, files=files)
-    return path
+    return ward_package(path, _files(), package_id="LISTS-TEST-0001", extracted_at=EXTRACTED_AT)
 
 
 def build_pay_everything_delta(path: Path) -> Path:
@@ -162,20 +126,15 @@ def build_pay_everything_delta(path: Path) -> Path:
             if paid >= amount:
                 continue
             number = notice_no(name, levy, year)
-            bills.append([levy, year, number, period, amount, due, amount, "", ""])
+            bills.append(bill_row(levy, year, number, period, amount, due, amount))
             payments.append(
-                [f"D-{number}-{period}", levy, year, number, period, amount - paid,
-                 "2025-11-25", "2025-11-26", "bank"]
+                payment_row(f"D-{number}-{period}", levy, year, number, period, amount - paid,
+                            "2025-11-25", "bank", recorded_on="2025-11-26")
             )  # fmt: skip
-    files = {
-        "bills.csv": csv_bytes(BILLS_HEADER, bills),
-        "payments.csv": csv_bytes(PAYMENTS_HEADER, payments),
-    }
-    manifest = build_manifest(
+    return ward_package(
+        path,
+        {"bills.csv": bills, "payments.csv": payments},
         package_id="LISTS-TEST-DELTA",
-        files=files,
         kind="delta",
         extracted_at=EXTRACTED_AT + dt.timedelta(days=8),
     )
-    write_package(path, manifest=manifest, files=files)
-    return path

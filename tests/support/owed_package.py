@@ -16,17 +16,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-from saikoku.interchange.writer import build_manifest, csv_bytes, write_package
-from support.console_package import (
-    ASSESSMENTS_HEADER,
-    BILLS_HEADER,
-    PAYMENTS_HEADER,
-    PERSONS_HEADER,
-)
+from support.console_package import EXTRACTED_AT
+from support.packages import assessment_row, bill_row, payment_row, ward_package
 
 NAKAMURA = "200000000001"
 KOBAYASHI = "200000000002"
@@ -46,37 +39,38 @@ PERSONS = [
     },
 ]  # fmt: skip
 ASSESSMENTS = [
-    ["RT", 2025, "R25-200001", NAKAMURA, 623456, "2025-06-10", "", "", ""],
-    ["LV", 2025, "L25-200001", NAKAMURA, 10800, "2025-05-01", "新宿 い 5678", "軽四輪乗用", ""],
-    ["RT", 2025, "R25-200002", KOBAYASHI, 200000, "2025-06-10", "", "", ""],
-]
+    assessment_row("RT", 2025, "R25-200001", NAKAMURA, 623456, notice_issued_on="2025-06-10"),
+    assessment_row("LV", 2025, "L25-200001", NAKAMURA, 10800, notice_issued_on="2025-05-01",
+                   vehicle_plate="新宿 い 5678", vehicle_kind="軽四輪乗用"),
+    assessment_row("RT", 2025, "R25-200002", KOBAYASHI, 200000, notice_issued_on="2025-06-10"),
+]  # fmt: skip
 BILLS = [
-    ["RT", 2025, "R25-200001", 1, 123456, "2025-06-30", 50000, "2025-07-18", ""],
-    ["RT", 2025, "R25-200001", 2, 200000, "2025-09-01", 200000, "", ""],
-    ["RT", 2025, "R25-200001", 3, 200000, "2025-10-31", 200000, "", 1100],
-    ["RT", 2025, "R25-200001", 4, 100000, "2026-02-02", 30000, "", ""],
-    ["LV", 2025, "L25-200001", 1, 10800, "2025-05-31", 0, "2025-06-20", ""],
-    ["RT", 2025, "R25-200002", 1, 200000, "2025-09-01", 200000, "", ""],
+    bill_row("RT", 2025, "R25-200001", 1, 123456, "2025-06-30", 50000, demand_sent_on="2025-07-18"),
+    bill_row("RT", 2025, "R25-200001", 2, 200000, "2025-09-01", 200000),
+    bill_row("RT", 2025, "R25-200001", 3, 200000, "2025-10-31", 200000, late_charge_paid="1100"),
+    bill_row("RT", 2025, "R25-200001", 4, 100000, "2026-02-02", 30000),
+    bill_row("LV", 2025, "L25-200001", 1, 10800, "2025-05-31", 0, demand_sent_on="2025-06-20"),
+    bill_row("RT", 2025, "R25-200002", 1, 200000, "2025-09-01", 200000),
 ]
+
+
 PAYMENTS = [
-    ["P200001", "RT", 2025, "R25-200001", 1, 50000, "2025-09-10", "2025-09-12", "bank"],
-    ["P200002", "RT", 2025, "R25-200001", 2, 200000, "2025-10-20", "2025-10-22", "conbini"],
-    ["P200003", "RT", 2025, "R25-200001", 3, 200000, "2025-12-15", "2025-12-17", "counter"],
-    ["P200004", "RT", 2025, "R25-200002", 1, 200000, "2025-10-20", "2025-10-22", "bank"],
-]
+    payment_row("P200001", "RT", 2025, "R25-200001", 1, 50000, "2025-09-10", "bank",
+                recorded_on="2025-09-12"),
+    payment_row("P200002", "RT", 2025, "R25-200001", 2, 200000, "2025-10-20", "conbini",
+                recorded_on="2025-10-22"),
+    payment_row("P200003", "RT", 2025, "R25-200001", 3, 200000, "2025-12-15", "counter",
+                recorded_on="2025-12-17"),
+    payment_row("P200004", "RT", 2025, "R25-200002", 1, 200000, "2025-10-20", "bank",
+                recorded_on="2025-10-22"),
+]  # fmt: skip
 
 
 def build_owed_package(path: Path) -> Path:
-    files = {
-        "persons.csv": csv_bytes(PERSONS_HEADER, PERSONS),
-        "assessments.csv": csv_bytes(ASSESSMENTS_HEADER, ASSESSMENTS),
-        "bills.csv": csv_bytes(BILLS_HEADER, BILLS),
-        "payments.csv": csv_bytes(PAYMENTS_HEADER, PAYMENTS),
+    rows = {
+        "persons.csv": PERSONS,
+        "assessments.csv": ASSESSMENTS,
+        "bills.csv": BILLS,
+        "payments.csv": PAYMENTS,
     }
-    manifest = build_manifest(
-        package_id="OWED-TEST-0001",
-        files=files,
-        extracted_at=datetime(2025, 11, 1, 6, 0, tzinfo=ZoneInfo("Asia/Tokyo")),
-    )
-    write_package(path, manifest=manifest, files=files)
-    return path
+    return ward_package(path, rows, package_id="OWED-TEST-0001", extracted_at=EXTRACTED_AT)

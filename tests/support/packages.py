@@ -1,5 +1,6 @@
 """Builds ward packages for the import tests: a tiny valid ward (the spec's example),
-any cell of which a test can change, written with the project's own package writer."""
+any cell of which a test can change, written with the project's own package writer
+through the files' specs (interchange/spec.py)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,14 @@ from saikoku.arrears.models import (
 )
 from saikoku.core.models import AuditEntry
 from saikoku.interchange.models import ImportedPackage
-from saikoku.interchange.writer import build_manifest, csv_bytes, write_zip
+from saikoku.interchange.spec import SPECS
+from saikoku.interchange.writer import (
+    build_manifest,
+    csv_bytes,
+    package_file,
+    write_package,
+    write_zip,
+)
 from saikoku.people.models import Household, Phone, Resident
 from saikoku.privacy.models import CustodyLedgerEntry
 
@@ -47,11 +55,8 @@ Rows = dict[str, list[dict[str, str]]]
 
 
 def headers() -> dict[str, list[str]]:
-    result = {}
-    for path in sorted(EXAMPLE.glob("*.csv")):
-        with path.open(encoding="utf-8", newline="") as handle:
-            result[path.name] = next(csv.reader(handle))
-    return result
+    """Each file's header as the spec writes it."""
+    return {name: list(spec.names) for name, spec in SPECS.items()}
 
 
 def example_rows() -> Rows:
@@ -90,18 +95,23 @@ def build(
 ) -> Path:
     """Writes a package at path and returns it.
 
-    rows: file name -> list of row dicts (default: the example). raw: file name ->
-    (bytes, rows) used as is instead of writing the rows. listed_raw: what the manifest
-    says about a file when it should differ from its content. extra_members: ZIP
-    entries not in the manifest. manifest_edit changes the manifest dict in place.
+    rows: file name -> list of row dicts by column name (default: the example), written
+    through the file's spec. header_of: file name -> a header that is not the spec's
+    (a missing or an unknown column); its rows are written under it as they are.
+    raw: file name -> (bytes, rows) used as is instead of writing the rows. listed_raw:
+    what the manifest says about a file when it should differ from its content.
+    extra_members: ZIP entries not in the manifest. manifest_edit changes the manifest
+    dict in place.
     """
     rows = example_rows() if rows is None else rows
-    all_headers = headers()
-    all_headers.update(header_of or {})
+    header_of = header_of or {}
+    options = {"encoding": encoding, "bom": bom, "line_end": line_end}
     files: dict[str, tuple[bytes, int]] = {}
     for name, file_rows in rows.items():
-        header = all_headers[name]
-        files[name] = csv_bytes(header, file_rows, encoding=encoding, bom=bom, line_end=line_end)
+        if name in header_of:
+            files[name] = csv_bytes(header_of[name], file_rows, **options)
+        else:
+            files[name] = package_file(SPECS[name], file_rows, **options)
     files.update(raw or {})
     listed = dict(files)
     listed.update(listed_raw or {})
@@ -126,3 +136,58 @@ def one_file(name: str, file_rows: list[dict[str, str]]) -> Rows:
     rows = example_rows()
     rows[name] = file_rows
     return rows
+
+
+def ward_package(
+    path: Path,
+    rows: dict[str, list[dict[str, Any]]],
+    *,
+    package_id: str,
+    extracted_at: datetime = EXTRACTED_AT,
+    kind: str = "full",
+    columns: dict[str, list[str]] | None = None,
+) -> Path:
+    """Writes a package of the given rows (file name -> rows by column name) through
+    the files' specs, as the ward would send it, and returns its path. columns: file
+    name -> the only columns that file has (default: all of its spec)."""
+    files = {
+        name: package_file(SPECS[name], file_rows, columns=(columns or {}).get(name))
+        for name, file_rows in rows.items()
+    }
+    manifest = build_manifest(
+        package_id=package_id, files=files, kind=kind, extracted_at=extracted_at
+    )
+    write_package(path, manifest=manifest, files=files)
+    return path
+
+
+# Rows by column name for the small test wards: the cells every such row has, by
+# position for brevity; `cells` adds any other column by name.
+def assessment_row(
+    levy: str, fiscal_year: int, notice_no: str, payer: str, annual_amount: int, **cells: Any
+) -> dict[str, Any]:
+    return {
+        "levy": levy, "fiscal_year": fiscal_year, "notice_no": notice_no,
+        "payer_resident_no": payer, "annual_amount": annual_amount, **cells,
+    }  # fmt: skip
+
+
+def bill_row(
+    levy: str, fiscal_year: int, notice_no: str, period: int, amount: int, due_date: str,
+    paid_amount: int, **cells: Any,
+) -> dict[str, Any]:  # fmt: skip
+    return {
+        "levy": levy, "fiscal_year": fiscal_year, "notice_no": notice_no, "period": period,
+        "amount": amount, "due_date": due_date, "paid_amount": paid_amount, **cells,
+    }  # fmt: skip
+
+
+def payment_row(
+    payment_id: str, levy: str, fiscal_year: int, notice_no: str, period: int, amount: int,
+    paid_on: str, method: str, **cells: Any,
+) -> dict[str, Any]:  # fmt: skip
+    return {
+        "payment_id": payment_id, "levy": levy, "fiscal_year": fiscal_year,
+        "notice_no": notice_no, "period": period, "amount": amount, "paid_on": paid_on,
+        "method": method, **cells,
+    }  # fmt: skip

@@ -3,20 +3,12 @@ named by their relation only, e.g. tax staff see "夫", never the NH payer's nam
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 import pytest
 from django.urls import reverse
 
 from saikoku.interchange.services import package_import
-from saikoku.interchange.writer import build_manifest, csv_bytes, write_package
 from saikoku.people.models import Resident
-from support.console_package import (
-    ASSESSMENTS_HEADER,
-    BILLS_HEADER,
-    PERSONS_HEADER,
-)
+from support.packages import assessment_row, bill_row, ward_package
 
 WIFE = "110000000001"  # householder, resident tax only
 HUSBAND = "110000000002"  # NH only
@@ -36,26 +28,21 @@ def iwasaki(db, tmp_path) -> dict[str, int]:
             "birth_date": "1980-01-01", "address": "東京都新宿区高田馬場一丁目1-1",
         },
     ]  # fmt: skip
-    assessments = [
-        ["RT", 2025, "R25-100001", WIFE, 50000, "", "", "", ""],
-        ["NH", 2025, "N25-100002", HUSBAND, 40000, "", "", "", "1"],
-    ]
-    bills = [
-        ["RT", 2025, "R25-100001", 1, 50000, "2025-06-30", 0, "", ""],
-        ["NH", 2025, "N25-100002", 1, 40000, "2025-07-31", 0, "", ""],
-    ]
-    files = {
-        "persons.csv": csv_bytes(PERSONS_HEADER, persons),
-        "assessments.csv": csv_bytes(ASSESSMENTS_HEADER, assessments),
-        "bills.csv": csv_bytes(BILLS_HEADER, bills),
-    }
-    manifest = build_manifest(
+    path = ward_package(
+        tmp_path / "household.zip",
+        {
+            "persons.csv": persons,
+            "assessments.csv": [
+                assessment_row("RT", 2025, "R25-100001", WIFE, 50000),
+                assessment_row("NH", 2025, "N25-100002", HUSBAND, 40000, insured_count=1),
+            ],
+            "bills.csv": [
+                bill_row("RT", 2025, "R25-100001", 1, 50000, "2025-06-30", 0),
+                bill_row("NH", 2025, "N25-100002", 1, 40000, "2025-07-31", 0),
+            ],
+        },
         package_id="HOUSEHOLD-TEST",
-        files=files,
-        extracted_at=datetime(2025, 11, 1, 6, 0, tzinfo=ZoneInfo("Asia/Tokyo")),
     )
-    path = tmp_path / "household.zip"
-    write_package(path, manifest=manifest, files=files)
     assert package_import(path=path, password=None, handler="test").status == "imported"
     return dict(Resident.objects.values_list("resident_no", "id"))
 

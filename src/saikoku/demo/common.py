@@ -32,9 +32,6 @@ class Weighted:
         return self.items[bisect.bisect_right(self.cum, rng.random() * self.total)]
 
 
-# Caseload at scale 1.0 (BRIEF.md).
-
-
 # Cached: the generator asks about the same few thousand days a million times.
 open_day_on_or_after = functools.cache(effective_due_date)
 is_closed = functools.cache(is_closed_day)

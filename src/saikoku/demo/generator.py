@@ -22,7 +22,8 @@ from saikoku.core.dates import TOKYO
 from saikoku.demo.common import Weighted
 from saikoku.demo.ledger import Ledger
 from saikoku.demo.register import Payer, Register
-from saikoku.interchange.writer import build_manifest, csv_bytes, write_package
+from saikoku.interchange.spec import SPECS
+from saikoku.interchange.writer import build_manifest, package_file, write_package
 
 # Caseload at scale 1.0 (BRIEF.md).
 RT_PAYERS = 15_000
@@ -33,38 +34,6 @@ NH_HOUSEHOLDS = 29_000
 RT_SHARE_FROM_NH = 0.03
 LV_SHARE_FROM_RT = 0.50
 LV_SHARE_FROM_NH = 0.05
-
-HEADERS: dict[str, tuple[str, ...]] = {
-    "persons.csv": (
-        "resident_no", "household_no", "is_householder", "relationship", "name",
-        "name_kana", "sex", "birth_date", "nationality", "postal_code", "address",
-        "resident_since", "mailing_postal_code", "mailing_address", "phone_1", "phone_2",
-        "phone_3", "not_resident", "public_notice", "caution", "caution_note",
-        "deceased_on", "occupation",
-    ),
-    "assessments.csv": (
-        "levy", "fiscal_year", "notice_no", "payer_resident_no", "annual_amount",
-        "notice_issued_on", "vehicle_plate", "vehicle_kind", "insured_count",
-    ),
-    "bills.csv": (
-        "levy", "fiscal_year", "notice_no", "period", "amount", "due_date", "paid_amount",
-        "demand_sent_on", "late_charge_paid",
-    ),
-    "payments.csv": (
-        "payment_id", "levy", "fiscal_year", "notice_no", "period", "amount", "paid_on",
-        "recorded_on", "method",
-    ),
-    "plans.csv": (
-        "plan_id", "payer_resident_no", "agreed_on", "status", "monthly_amount",
-        "next_due_on", "note",
-    ),
-    "measures.csv": ("measure_id", "payer_resident_no", "kind", "start_on", "end_on", "note"),
-    "history.csv": ("record_id", "payer_resident_no", "at", "channel", "summary"),
-    "accounts.csv": (
-        "payer_resident_no", "levy", "bank_code", "branch_code", "account_type",
-        "account_no", "holder_kana", "start_on", "end_on",
-    ),
-}  # fmt: skip
 
 NH_AGE_GROUPS = Weighted((0, 1, 2), (35, 30, 35))
 
@@ -162,7 +131,7 @@ def generate_package(
     }
     files = {}
     for name, rows in tables.items():
-        files[name] = csv_bytes(HEADERS[name], rows, encoding=encoding)
+        files[name] = package_file(SPECS[name], rows, encoding=encoding)
         rows.clear()  # the encoded bytes are all that is needed from here on
     package_id = f"{today:%Y%m%d}-demo{seed}" + ("" if scale == 1 else f"-x{scale:g}")
     extracted_at = datetime.combine(today, time(6, 0), tzinfo=TOKYO)

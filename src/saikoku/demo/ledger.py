@@ -21,6 +21,7 @@ from saikoku.demo.common import (
     open_day_on_or_before,
 )
 from saikoku.demo.register import Payer
+from saikoku.interchange import spec
 
 NOTICE_PREFIX = {"RT": ("R", 100_001), "LV": ("L", 100_001), "NH": ("N", 700_001)}
 PAYMENT_METHODS = Weighted(
@@ -41,6 +42,7 @@ RECORDING_LAG = {
 class Ledger(Part):
     def __init__(self, *, rng: random.Random, today: date) -> None:
         super().__init__(rng=rng, today=today)
+        # The package's rows, each a `spec.<FILE>.row(...)`.
         self.assessments: list[tuple] = []
         self.bills: list[tuple] = []
         self.payments: list[tuple] = []
@@ -84,16 +86,16 @@ class Ledger(Part):
         if rng.random() < 0.05:
             end_day = start + timedelta(days=rng.randint(200, 1500))
             end = end_day.isoformat() if end_day < self.asof else ""
-        row = (
-            payer.resident_no,
-            levy,
-            bank,
-            f"{rng.randint(1, 899):03d}",
-            "当座" if rng.random() < 0.05 else "普通",
-            f"{rng.randint(1, 9_999_999):07d}",
-            jaconv.z2h(payer.kana, kana=True, ascii=False, digit=False),
-            start.isoformat(),
-            end,
+        row = spec.ACCOUNTS.row(
+            payer_resident_no=payer.resident_no,
+            levy=levy,
+            bank_code=bank,
+            branch_code=f"{rng.randint(1, 899):03d}",
+            account_type="当座" if rng.random() < 0.05 else "普通",
+            account_no=f"{rng.randint(1, 9_999_999):07d}",
+            holder_kana=jaconv.z2h(payer.kana, kana=True, ascii=False, digit=False),
+            start_on=start.isoformat(),
+            end_on=end,
         )
         self.accounts.append(row)
         return (start, date.fromisoformat(end) if end else None)
@@ -158,16 +160,16 @@ class Ledger(Part):
                     annual = max(100 * len(schedule), annual)
             notice_no = self.notice_no(levy, fy)
             self.assessments.append(
-                (
-                    levy,
-                    fy,
-                    notice_no,
-                    payer.resident_no,
-                    annual,
-                    issued.isoformat(),
-                    plate,
-                    vehicle_kind,
-                    insured if levy == "NH" else "",
+                spec.ASSESSMENTS.row(
+                    levy=levy,
+                    fiscal_year=fy,
+                    notice_no=notice_no,
+                    payer_resident_no=payer.resident_no,
+                    annual_amount=annual,
+                    notice_issued_on=issued.isoformat(),
+                    vehicle_plate=plate,
+                    vehicle_kind=vehicle_kind,
+                    insured_count=insured if levy == "NH" else "",
                 )
             )
             amounts = self.split(levy, annual, len(schedule))
@@ -245,7 +247,19 @@ class Ledger(Part):
                     payer.balance += amount - paid
                     if payer.earliest_unpaid is None or due < payer.earliest_unpaid:
                         payer.earliest_unpaid = due
-            self.bills.append((levy, fy, notice_no, period, amount, due, paid, demand, late_charge))
+            self.bills.append(
+                spec.BILLS.row(
+                    levy=levy,
+                    fiscal_year=fy,
+                    notice_no=notice_no,
+                    period=period,
+                    amount=amount,
+                    due_date=due,
+                    paid_amount=paid,
+                    demand_sent_on=demand,
+                    late_charge_paid=late_charge,
+                )
+            )
 
     def pay(self, levy: str, fy: int, notice_no: str, period: int, amount: int,
             paid_on: date, method: str | None) -> int:  # fmt: skip
@@ -256,16 +270,16 @@ class Ledger(Part):
         recorded = open_day_on_or_after(paid_on + timedelta(days=rng.randint(low, high)))
         self.payment_seq += 1
         self.payments.append(
-            (
-                f"X{self.payment_seq:08d}",
-                levy,
-                fy,
-                notice_no,
-                period,
-                amount,
-                paid_on,
-                min(recorded, self.asof),
-                method,
+            spec.PAYMENTS.row(
+                payment_id=f"X{self.payment_seq:08d}",
+                levy=levy,
+                fiscal_year=fy,
+                notice_no=notice_no,
+                period=period,
+                amount=amount,
+                paid_on=paid_on,
+                recorded_on=min(recorded, self.asof),
+                method=method,
             )
         )
         return amount
@@ -303,14 +317,14 @@ class Ledger(Part):
                     next_due = open_day_on_or_after(month_end(year, month)).isoformat()
                 note = rng.choice(data.PLAN_NOTES[status]).format(day=rng.choice((10, 25, 27)))
                 self.plans.append(
-                    (
-                        f"PL{len(self.plans) + 1:06d}",
-                        payer.resident_no,
-                        agreed.isoformat(),
-                        status,
-                        monthly,
-                        next_due,
-                        note,
+                    spec.PLANS.row(
+                        plan_id=f"PL{len(self.plans) + 1:06d}",
+                        payer_resident_no=payer.resident_no,
+                        agreed_on=agreed.isoformat(),
+                        status=status,
+                        monthly_amount=monthly,
+                        next_due_on=next_due,
+                        note=note,
                     )
                 )
             if rng.random() < 0.02:
@@ -321,13 +335,13 @@ class Ledger(Part):
                     end_day = begin + timedelta(days=rng.randint(180, 365))
                     end = end_day.isoformat() if end_day <= asof else ""
                 self.measures.append(
-                    (
-                        f"MS{len(self.measures) + 1:06d}",
-                        payer.resident_no,
-                        kind,
-                        begin.isoformat(),
-                        end,
-                        rng.choice(data.MEASURE_NOTES[kind]),
+                    spec.MEASURES.row(
+                        measure_id=f"MS{len(self.measures) + 1:06d}",
+                        payer_resident_no=payer.resident_no,
+                        kind=kind,
+                        start_on=begin.isoformat(),
+                        end_on=end,
+                        note=rng.choice(data.MEASURE_NOTES[kind]),
                     )
                 )
 
@@ -353,5 +367,11 @@ class Ledger(Part):
             else:
                 at = f"{day.isoformat()} {rng.randint(9, 18):02d}:{rng.randrange(60):02d}"
             self.history.append(
-                (f"W{len(self.history) + 1:07d}", payer.resident_no, at, channel, summary)
+                spec.HISTORY.row(
+                    record_id=f"W{len(self.history) + 1:07d}",
+                    payer_resident_no=payer.resident_no,
+                    at=at,
+                    channel=channel,
+                    summary=summary,
+                )
             )

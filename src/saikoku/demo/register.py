@@ -15,6 +15,7 @@ from faker import Faker
 
 from saikoku.demo import data
 from saikoku.demo.common import Part, Weighted
+from saikoku.interchange.spec import PERSONS, PHONE_SLOTS
 
 PHONE_STYLES = Weighted(range(8), (55, 15, 7, 3, 7, 5, 3, 5))
 MOBILE_AREAS = Weighted(("090", "080", "070"), (5, 4, 2))
@@ -65,7 +66,7 @@ class Register(Part):
         fake.seed_instance(seed)
         self.pools = Pools(fake, rng)
         self.cp932 = cp932
-        self.persons: list[tuple] = []
+        self.persons: list[tuple] = []  # PERSONS.row(...)
 
     # -- text ---------------------------------------------------------------------------
 
@@ -127,16 +128,17 @@ class Register(Part):
         return f"{area} {middle} {last}"
 
     def phones(self, *, payer: bool, adult: bool) -> list[str]:
+        """The numbers of phone slots 1, 2, … (none for most household members)."""
         rng = self.rng
         if not adult or rng.random() > (0.85 if payer else 0.25):
-            return ["", "", ""]
+            return []
         kind = PHONE_KINDS.pick(rng)
         numbers = [self.phone(kind)]
         if payer and rng.random() < 0.28:
             numbers.append(self.phone("landline" if kind == "mobile" else "mobile"))
             if rng.random() < 0.15:
                 numbers.append(self.phone("mobile"))
-        return numbers + [""] * (3 - len(numbers))
+        return numbers
 
     def address(self) -> tuple[str, str]:
         rng = self.rng
@@ -227,10 +229,13 @@ class Register(Part):
                 age = max(18, head_age + rng.randint(-3, 3))
                 members.append(("同居人", rng.choice("12"), age, self.surname(foreign)))
         payer_index = 0 if payer_is_head else 1
-        mailing = ("", "")
+        mailing: dict[str, str] = {}
         if rng.random() < 0.03:
             place, mailing_postal = rng.choice(data.MAILING_PLACES)
-            mailing = (mailing_postal, f"{place}{rng.randint(1, 5)}-{rng.randint(1, 20)}")
+            mailing = {
+                "mailing_postal_code": mailing_postal,
+                "mailing_address": f"{place}{rng.randint(1, 5)}-{rng.randint(1, 20)}",
+            }
         payer: Payer | None = None
         names: set[str] = set()
         for index, (relation, sex, age, family) in enumerate(members):
@@ -242,19 +247,20 @@ class Register(Part):
                 name, kana = self.name(family, sex, foreign)
             names.add(name)
             resident_no = f"2{household_no:09d}{index + 1:02d}"
-            flags = ["0", "0", "0", "", ""]  # not_resident, public_notice, caution, note, died
+            flags = {"not_resident": "0", "public_notice": "0", "caution": "0"}
             if is_payer:
                 payer = Payer(resident_no=resident_no, kana=kana, age=age, household_size=size)
                 roll = rng.random()
                 if roll < 0.015:
-                    flags[0] = "1"
+                    flags["not_resident"] = "1"
                 elif roll < 0.023:
-                    flags[1] = "1"
+                    flags["public_notice"] = "1"
                 elif roll < 0.033:
-                    flags[2], flags[3] = "1", rng.choice(data.CAUTION_NOTES)
+                    flags["caution"] = "1"
+                    flags["caution_note"] = rng.choice(data.CAUTION_NOTES)
                 elif roll < 0.043 and age >= 60:
                     died = self.asof - timedelta(days=rng.randint(10, 700))
-                    flags[4] = died.isoformat()
+                    flags["deceased_on"] = died.isoformat()
             occupation = ""
             if age >= 18:
                 occupation = OCCUPATIONS.pick(rng)
@@ -263,24 +269,26 @@ class Register(Part):
             elif age >= 6:
                 occupation = "学生"
             born = self.birth_date(age)
+            name_kana = self.kana_form(kana)  # drawn before the phones: same stream, same package
+            phones = self.phones(payer=is_payer, adult=age >= 18)
             self.persons.append(
-                (
-                    resident_no,
-                    f"{7_000_000 + household_no}",
-                    "1" if index == 0 else "0",
-                    relation,
-                    self.safe(name),
-                    self.kana_form(kana),
-                    sex,
-                    born.isoformat(),
-                    foreign["nationality"] if foreign else "日本",
-                    postal,
-                    address,
-                    max(since, born).isoformat(),
-                    *mailing,
-                    *self.phones(payer=is_payer, adult=age >= 18),
-                    *flags,
-                    occupation,
+                PERSONS.row(
+                    resident_no=resident_no,
+                    household_no=f"{7_000_000 + household_no}",
+                    is_householder="1" if index == 0 else "0",
+                    relationship=relation,
+                    name=self.safe(name),
+                    name_kana=name_kana,
+                    sex=sex,
+                    birth_date=born.isoformat(),
+                    nationality=foreign["nationality"] if foreign else "日本",
+                    postal_code=postal,
+                    address=address,
+                    resident_since=max(since, born).isoformat(),
+                    **mailing,
+                    **dict(zip(PHONE_SLOTS, phones, strict=False)),
+                    **flags,
+                    occupation=occupation,
                 )
             )
         assert payer is not None

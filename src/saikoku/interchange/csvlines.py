@@ -37,7 +37,8 @@ def _parse(text: str) -> list[str]:
     return next(csv.reader((text,), strict=True))
 
 
-def _complete_record(text: str, width: int) -> bool:
+def complete_record(text: str, width: int) -> bool:
+    """Whether the text alone is one well-quoted record of `width` fields."""
     if text.count('"') % 2:
         return False
     try:
@@ -96,7 +97,7 @@ def iter_records(
                 break
             consumed.append(following)
             continuation = following[1]
-            if width is not None and width >= 3 and _complete_record(continuation, width):
+            if width is not None and width >= 3 and complete_record(continuation, width):
                 broken = True
                 break
             parts.append(continuation)
@@ -123,4 +124,10 @@ def iter_records(
             yield Record(start, fields)
 
 
-__all__ = ["INVALID_QUOTE", "UNTERMINATED_QUOTE", "Record", "iter_records"]
+__all__ = [
+    "INVALID_QUOTE",
+    "UNTERMINATED_QUOTE",
+    "Record",
+    "complete_record",
+    "iter_records",
+]

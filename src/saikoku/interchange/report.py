@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from saikoku.interchange.messages import message
 
@@ -83,29 +84,14 @@ class ProblemLog:
         if counter[problem.file] <= self.max_per_file:
             self.problems.append(problem)
 
-    def error(
-        self,
-        code: str,
-        *,
-        file: str = "",
-        line: int | None = None,
-        column: str = "",
-        **values: object,
-    ) -> None:
-        self.add(make_problem(code, file=file, line=line, column=column, **values))
+    def error(self, code: str, **where: Any) -> None:
+        """An error (rejects the package): file=, line=, column= as make_problem takes
+        them, and the values its messages name."""
+        self.add(make_problem(code, **where))
 
-    def warning(
-        self,
-        code: str,
-        *,
-        file: str = "",
-        line: int | None = None,
-        column: str = "",
-        **values: object,
-    ) -> None:
-        self.add(
-            make_problem(code, file=file, line=line, column=column, severity=WARNING, **values)
-        )
+    def warning(self, code: str, **where: Any) -> None:
+        """A warning (the package is still imported); the arguments as error's."""
+        self.add(make_problem(code, severity=WARNING, **where))
 
     @property
     def has_errors(self) -> bool:

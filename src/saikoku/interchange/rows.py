@@ -1,5 +1,5 @@
-"""Column rules of the ward's CSV files (spec §3): what each column holds and how its
-text becomes a value.
+"""Cell rules of the ward's CSV files (spec §3): how the text of a cell becomes a value.
+Which file has which columns, with which rule, is interchange/spec.py.
 
 A converter takes the non-empty, stripped text of one field and returns the value to
 store, or raises FieldError with the problem code. Converters of values that repeat a
@@ -12,29 +12,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from django.db import models
-
-from saikoku.arrears.models import (
-    Account,
-    Assessment,
-    Bill,
-    HistoryChannel,
-    Levy,
-    Measure,
-    MeasureKind,
-    Payment,
-    PaymentMethod,
-    Plan,
-    PlanStatus,
-    WardHistory,
-)
+from saikoku.arrears.models import Levy
 from saikoku.core.dates import parse_date, parse_date_or_datetime
 from saikoku.core.money import InvalidAmount, parse_yen
 from saikoku.core.text import is_kana_only, to_katakana
-from saikoku.people.models import Household, Resident
 
 _MISSING = object()
 _MEMO_MAX = 50_000
@@ -218,187 +201,20 @@ kana = _kana
 levy = choice(LEVIES, code="unknown_levy")
 
 
-@dataclass(frozen=True)
-class Column:
-    name: str
-    convert: Converter
-    required: bool = False
-    # Model field whose max_length bounds the text (None: no check needed).
-    field: models.Field | None = None
-    # Value of an empty cell: "" for text, None for optional dates and numbers.
-    empty: Any = None
-
-    @property
-    def max_length(self) -> int | None:
-        return getattr(self.field, "max_length", None) if self.field is not None else None
-
-    @property
-    def memo(self) -> dict[str, Any] | None:
-        return getattr(self.convert, "memo", None)
-
-
-def _f(model: type[models.Model], name: str) -> models.Field:
-    return model._meta.get_field(name)
-
-
-def col(
-    name: str,
-    convert: Converter = text,
-    *,
-    required: bool = False,
-    model: type[models.Model] | None = None,
-    field: str | None = None,
-    empty: Any = None,
-) -> Column:
-    model_field = _f(model, field or name) if model is not None else None
-    if empty is None and convert is text:
-        empty = ""
-    if convert is flag:
-        empty = False
-    return Column(name, convert, required, model_field, empty)
-
-
-@dataclass(frozen=True)
-class FileSpec:
-    name: str
-    columns: tuple[Column, ...]
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        return tuple(c.name for c in self.columns)
-
-    def index(self, name: str) -> int:
-        return self.names.index(name)
-
-
-R, A, B, P = Resident, Assessment, Bill, Payment
-FISCAL_YEAR = number(1950, 2200)
-PERIOD = number(1, 12)
-
-PERSONS = FileSpec(
-    "persons.csv",
-    (
-        col("resident_no", digits, required=True, model=R),
-        col("household_no", digits, required=True, model=Household),
-        col("is_householder", flag),
-        col("relationship", model=R),
-        col("name", required=True, model=R),
-        col("name_kana", kana, required=True, model=R),
-        col("sex", choice(["1", "2", "9"]), empty=""),
-        col("birth_date", date, required=True),
-        col("nationality", model=R),
-        col("postal_code", postal_code, empty=""),
-        col("address", required=True, model=R),
-        col("resident_since", date),
-        col("mailing_postal_code", postal_code, empty=""),
-        col("mailing_address", model=R),
-        col("phone_1", model=R.phones.rel.related_model, field="raw"),
-        col("phone_2", model=R.phones.rel.related_model, field="raw"),
-        col("phone_3", model=R.phones.rel.related_model, field="raw"),
-        col("not_resident", flag),
-        col("public_notice", flag),
-        col("caution", flag),
-        col("caution_note"),
-        col("deceased_on", date),
-        col("occupation", model=R),
-    ),
-)
-ASSESSMENTS = FileSpec(
-    "assessments.csv",
-    (
-        col("levy", levy, required=True),
-        col("fiscal_year", FISCAL_YEAR, required=True),
-        col("notice_no", required=True, model=A),
-        col("payer_resident_no", digits, required=True, model=R, field="resident_no"),
-        col("annual_amount", yen, required=True),
-        col("notice_issued_on", date),
-        col("vehicle_plate", model=A),
-        col("vehicle_kind", model=A),
-        col("insured_count", number(0, 999)),
-    ),
-)
-_BILL_KEY = (
-    col("levy", levy, required=True),
-    col("fiscal_year", FISCAL_YEAR, required=True),
-    col("notice_no", required=True, model=A),
-    col("period", PERIOD, required=True),
-)
-BILLS = FileSpec(
-    "bills.csv",
-    (
-        *_BILL_KEY,
-        col("amount", yen, required=True),
-        col("due_date", date, required=True),
-        col("paid_amount", yen, required=True),
-        col("demand_sent_on", date),
-        col("late_charge_paid", yen),
-    ),
-)
-PAYMENTS = FileSpec(
-    "payments.csv",
-    (
-        col("payment_id", required=True, model=P),
-        *_BILL_KEY,
-        col("amount", yen, required=True),
-        col("paid_on", date, required=True),
-        col("recorded_on", date),
-        col("method", choice(PaymentMethod.values), required=True),
-    ),
-)
-_PAYER = col("payer_resident_no", digits, required=True, model=R, field="resident_no")
-PLANS = FileSpec(
-    "plans.csv",
-    (
-        col("plan_id", required=True, model=Plan),
-        _PAYER,
-        col("agreed_on", date, required=True),
-        col("status", choice(PlanStatus.values), required=True),
-        col("monthly_amount", yen),
-        col("next_due_on", date),
-        col("note"),
-    ),
-)
-MEASURES = FileSpec(
-    "measures.csv",
-    (
-        col("measure_id", required=True, model=Measure),
-        _PAYER,
-        col("kind", choice(MeasureKind.values), required=True),
-        col("start_on", date, required=True),
-        col("end_on", date),
-        col("note"),
-    ),
-)
-HISTORY = FileSpec(
-    "history.csv",
-    (
-        col("record_id", required=True, model=WardHistory),
-        _PAYER,
-        col("at", date_time, required=True),
-        col("channel", choice(HistoryChannel.values), required=True),
-        col("summary", required=True),
-    ),
-)
-ACCOUNTS = FileSpec(
-    "accounts.csv",
-    (
-        _PAYER,
-        col("levy", levy, required=True),
-        col("bank_code", digits, required=True, model=Account),
-        col("branch_code", digits, required=True, model=Account),
-        col("account_type", required=True, model=Account),
-        col("account_no", digits, required=True, model=Account),
-        col("holder_kana", model=Account),
-        col("start_on", date),
-        col("end_on", date),
-    ),
-)
-
-# In the order they are read: every file refers only to files before it.
-SPECS: dict[str, FileSpec] = {
-    spec.name: spec
-    for spec in (PERSONS, ASSESSMENTS, BILLS, PAYMENTS, PLANS, MEASURES, HISTORY, ACCOUNTS)
-}
-REQUIRED_IN_FULL = ("persons.csv", "assessments.csv", "bills.csv")
-
-__all__ = ["REQUIRED_IN_FULL", "SPECS", "Column", "FieldError", "FileSpec"]
+__all__ = [
+    "Converter",
+    "FieldError",
+    "SegmentMemo",
+    "choice",
+    "date",
+    "date_time",
+    "digits",
+    "flag",
+    "kana",
+    "levy",
+    "memoised",
+    "number",
+    "postal_code",
+    "text",
+    "yen",
+]

@@ -17,13 +17,13 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from saikoku.core.audit import audit_record
+from saikoku.core.models import User
 from saikoku.interchange.hooks import run_after_import
 from saikoku.interchange.loader import load_package
 from saikoku.interchange.models import ImportedPackage
@@ -35,7 +35,7 @@ from saikoku.interchange.reader import (
     PackageRejected,
 )
 from saikoku.interchange.report import Problem, ProblemLog, write_report
-from saikoku.interchange.rows import REQUIRED_IN_FULL, SPECS
+from saikoku.interchange.spec import REQUIRED_IN_FULL, SPECS
 from saikoku.interchange.validation import validate_package
 from saikoku.interchange.writer import file_sha256
 from saikoku.privacy.services import custody_record
@@ -90,7 +90,7 @@ def package_import(
     *,
     path: Path,
     password: str | None,
-    actor: Any = None,
+    actor: User | None = None,
     handler: str = "",
     client_addr: str = "",
 ) -> ImportResult:
@@ -204,11 +204,11 @@ def refresh_planner_statistics() -> None:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
 
 
-def _handler(handler: str, actor: Any) -> str:
+def _handler(handler: str, actor: User | None) -> str:
     return (handler or (actor.get_username() if actor is not None else ""))[:150]
 
 
-def _already_imported(manifest: Manifest, *, actor: Any, client_addr: str) -> ImportResult:
+def _already_imported(manifest: Manifest, *, actor: User | None, client_addr: str) -> ImportResult:
     with transaction.atomic():
         audit_record(
             actor=actor,
@@ -222,7 +222,7 @@ def _already_imported(manifest: Manifest, *, actor: Any, client_addr: str) -> Im
 
 
 def _rejected(
-    package_id: str, log: ProblemLog, *, path: Path, actor: Any, client_addr: str
+    package_id: str, log: ProblemLog, *, path: Path, actor: User | None, client_addr: str
 ) -> ImportResult:
     problems = log.finish()
     codes = Counter(p.code for p in problems if p.is_error)

@@ -1,97 +1,200 @@
 """The first pass over a package: every CSV file read once, every rule of spec §3
-checked, every problem collected, and the good rows kept as compact tuples for the
-loader. Nothing is written here.
+checked, every problem collected, and the good rows kept as the records of their file
+(spec.py) for the loader. Nothing is written here.
+
+One file goes through four steps, each driven by the file's FileSpec:
+1. `_layout`: the header (duplicate, missing and unknown columns);
+2. `_read`: each record's cells converted by the column rules (rows.py);
+3. `_keep`: keys (duplicates), references to earlier files, the file's own row rule
+   (`_ROW_RULES`), derived values; the row becomes a `spec.Record`;
+4. `_check_manifest_entry`: row count and hash against manifest.json.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from saikoku.arrears.models import Assessment, Bill
-from saikoku.core.text import kana_key, name_key
+from saikoku.interchange.csvlines import Record as CsvRecord
 from saikoku.interchange.csvlines import iter_records
 from saikoku.interchange.phonecache import PhoneParser
 from saikoku.interchange.reader import EntryProblem, Manifest, PackageReader
 from saikoku.interchange.report import ProblemLog
-from saikoku.interchange.rows import (
-    ACCOUNTS,
+from saikoku.interchange.rows import Converter, FieldError, SegmentMemo
+from saikoku.interchange.spec import (
     ASSESSMENTS,
     BILLS,
-    HISTORY,
-    MEASURES,
-    PAYMENTS,
     PERSONS,
-    PLANS,
-    FieldError,
+    PHONE_SLOTS,
+    SPECS,
+    Column,
     FileSpec,
-    SegmentMemo,
+    Record,
 )
 from saikoku.people.models import Resident
 
 _MISSING = object()
+_REQUIRED = FieldError("required")
 EMPTY: dict[str, str] = {}  # shared "no extra columns"; never mutated
 
-Row = tuple[Any, ...]
+# line, the values in column order, the unknown columns' cells, passed its column rules
+Cells = tuple[int, list[Any], dict[str, str], bool]
+# A file's own rule about a whole row: may change the values, False drops the row.
+RowRule = Callable[[int, list[Any]], bool]
 
 
 @dataclass
 class Parsed:
-    """The validated content of a package, in the loader's order."""
+    """The validated content of a package: per file (in reading order) its good rows
+    as records of its FileSpec."""
 
-    persons: list[Row] = field(default_factory=list)  # PERSONS values + (extra, phones)
-    assessments: list[Row] = field(default_factory=list)
-    bills: list[Row] = field(default_factory=list)
-    payments: list[Row] = field(default_factory=list)
-    plans: list[Row] = field(default_factory=list)
-    measures: list[Row] = field(default_factory=list)
-    history: list[Row] = field(default_factory=list)
-    accounts: list[Row] = field(default_factory=list)
+    records: dict[str, list[Record]] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)  # data rows read per file
 
 
+# The keys of a file's rows already in the database, for a delta package's references.
+_DATABASE_KEYS: dict[str, Callable[[], set[Any]]] = {
+    PERSONS.name: lambda: set(Resident.objects.values_list("resident_no", flat=True)),
+    ASSESSMENTS.name: lambda: set(
+        Assessment.objects.values_list("levy", "fiscal_year", "notice_no")
+    ),
+    BILLS.name: lambda: set(
+        Bill.objects.values_list("levy", "fiscal_year", "assessment__notice_no", "period")
+    ),
+}
+
+
 class Known:
-    """Keys that rows may refer to: the package's own, and in a delta package also the
-    database's (fetched once per table, only when a reference is not in the package)."""
+    """Keys that rows may refer to: the package's own (file -> key -> line), and in a
+    delta package also the database's (fetched once per file, only when a reference
+    is not in the package)."""
 
     def __init__(self, *, delta: bool) -> None:
         self.delta = delta
-        self.residents: dict[str, int] = {}  # resident_no -> line
-        self.assessments: dict[tuple[str, int, str], int] = {}
-        self.bills: dict[tuple[str, int, str, int], int] = {}
-        self._db: dict[str, set[Any]] = {}
+        self.keys: dict[str, dict[Any, int]] = {}
+        self._database: dict[str, set[Any]] = {}
 
-    def _from_db(self, table: str) -> set[Any]:
-        if table not in self._db:
-            if table == "residents":
-                keys: set[Any] = set(Resident.objects.values_list("resident_no", flat=True))
-            elif table == "assessments":
-                keys = set(Assessment.objects.values_list("levy", "fiscal_year", "notice_no"))
+    def seen(self, file: str) -> dict[Any, int]:
+        return self.keys.setdefault(file, {})
+
+    def in_database(self, file: str, key: Any) -> bool:
+        if not self.delta:
+            return False
+        if file not in self._database:
+            self._database[file] = _DATABASE_KEYS[file]()
+        return key in self._database[file]
+
+
+def validate_package(
+    reader: PackageReader, manifest: Manifest, log: ProblemLog, present: set[str]
+) -> Parsed:
+    """Reads and checks every file named in present; problems go to the log."""
+    parsed = Parsed()
+    known = Known(delta=manifest.kind == "delta")
+    for spec in SPECS.values():
+        if spec.name in present:
+            rule = _ROW_RULES.get(spec.name)
+            cells = _read(reader, spec, manifest, log, parsed.rows)
+            _keep(cells, spec, parsed, known, log, rule(log) if rule else None)
+    return parsed
+
+
+@dataclass
+class _Layout:
+    """Where the file holds each of the spec's columns."""
+
+    # (position in the record or -1 when absent, column, its rule, memo, max length)
+    cells: list[tuple[int, Column, Converter, dict[str, Any] | None, int | None]]
+    unknown: list[tuple[int, str]]  # (position, name) of columns the spec lacks
+    width: int
+
+
+def _layout(header: CsvRecord | None, spec: FileSpec, log: ProblemLog) -> _Layout | None:
+    """The header checked against the spec; None when the rows cannot be read."""
+    name = spec.name
+    if header is None:
+        log.error("empty_file", file=name, line=1)
+        return None
+    if header.fields is None:
+        log.error(header.problem, file=name, line=header.line)
+        return None
+    names = [h.strip() for h in header.fields]
+    seen: set[str] = set()
+    for column in names:
+        if column in seen:
+            log.error("duplicate_column", file=name, line=1, column=column)
+        seen.add(column)
+    missing = [c.name for c in spec.columns if c.required and c.name not in seen]
+    for column in missing:
+        log.error("missing_column", file=name, line=1, column=column)
+    if missing or len(seen) != len(names):
+        return None
+    unknown = [(i, c) for i, c in enumerate(names) if c not in spec.names]
+    for _index, column in unknown:
+        log.warning("unknown_column", file=name, line=1, column=column)
+    cells = [
+        (names.index(c.name) if c.name in seen else -1, c, c.convert, c.memo, c.max_length)
+        for c in spec.columns
+    ]
+    return _Layout(cells, unknown, len(names))
+
+
+def _cell_converter(
+    spec: FileSpec, layout: _Layout, log: ProblemLog, max_chars: int
+) -> Callable[[int, list[str]], tuple[list[Any], bool]]:
+    """Converts the cells of one record: (values in column order, all cells valid).
+
+    A bad cell is logged and its value is None; an empty required cell keeps its
+    column's empty value, so that a row's key stays what the file says.
+    """
+    name = spec.name
+    cells = layout.cells
+
+    def convert_cells(line: int, fields: list[str]) -> tuple[list[Any], bool]:
+        values: list[Any] = []
+        ok = True
+        for index, column, convert, memo, limit in cells:
+            raw = fields[index].strip() if index >= 0 else ""
+            if memo is not None:
+                # Most cells repeat a value already converted (dates, amounts).
+                value = memo.get(raw, _MISSING)
+                if value is not _MISSING:
+                    values.append(value)
+                    continue
+            if not raw:
+                if not column.required:
+                    values.append(column.empty)
+                    continue
+                problem = _REQUIRED
+            elif len(raw) > max_chars:
+                problem = FieldError("field_too_long", actual=len(raw), limit=max_chars)
+            elif limit is not None and len(raw) > limit:
+                problem = FieldError("too_long", actual=len(raw), limit=limit)
             else:
-                keys = set(
-                    Bill.objects.values_list(
-                        "levy", "fiscal_year", "assessment__notice_no", "period"
-                    )
-                )
-            self._db[table] = keys
-        return self._db[table]
+                try:
+                    values.append(convert(raw))
+                    continue
+                except FieldError as exc:
+                    problem = exc
+            log.error(problem.code, file=name, line=line, column=column.name, **problem.values)
+            ok = False
+            values.append(column.empty if problem is _REQUIRED else None)
+        return values, ok
 
-    def has(self, table: str, key: Any) -> bool:
-        if key in getattr(self, table):
-            return True
-        return self.delta and key in self._from_db(table)
+    return convert_cells
 
 
-def _rows(
+def _read(
     reader: PackageReader,
     spec: FileSpec,
     manifest: Manifest,
     log: ProblemLog,
     counts: dict[str, int],
-) -> Iterator[tuple[int, list[Any], dict[str, str], bool]]:
-    """(line, values in spec order, extra columns, passed its column rules) of each
-    well-formed row; problems go to the log. Checks row count and hash against the manifest."""
+) -> Iterator[Cells]:
+    """The well-formed records of one file with their cells converted; problems go to
+    the log. Counts the data rows and checks count and hash against the manifest."""
     name = spec.name
     max_chars = reader.limits.field_chars
     count = 0
@@ -99,32 +202,11 @@ def _rows(
         records = iter_records(
             reader.iter_lines(name, manifest.encoding), max_field_chars=max_chars
         )
-        header = next(records, None)
-        if header is None:
-            log.error("empty_file", file=name, line=1)
+        layout = _layout(next(records, None), spec, log)
+        if layout is None:
             return
-        if header.fields is None:
-            log.error(header.problem, file=name, line=header.line)
-            return
-        names = [h.strip() for h in header.fields]
-        seen: set[str] = set()
-        for column in names:
-            if column in seen:
-                log.error("duplicate_column", file=name, line=1, column=column)
-            seen.add(column)
-        missing = [c.name for c in spec.columns if c.required and c.name not in seen]
-        for column in missing:
-            log.error("missing_column", file=name, line=1, column=column)
-        if missing or len(seen) != len(names):
-            return
-        unknown = [(i, c) for i, c in enumerate(names) if c not in spec.names]
-        for _index, column in unknown:
-            log.warning("unknown_column", file=name, line=1, column=column)
-        plan = [
-            (names.index(c.name) if c.name in seen else -1, c, c.convert, c.memo, c.max_length)
-            for c in spec.columns
-        ]
-        width = len(names)
+        convert_cells = _cell_converter(spec, layout, log, max_chars)
+        unknown, width = layout.unknown, layout.width
         for record in records:
             count += 1
             line = record.line
@@ -135,52 +217,7 @@ def _rows(
             if len(fields) != width:
                 log.error("field_count", file=name, line=line, actual=len(fields), expected=width)
                 continue
-            values: list[Any] = []
-            ok = True
-            for index, column, convert, memo, limit in plan:
-                raw = fields[index].strip() if index >= 0 else ""
-                if memo is not None:
-                    # Most cells repeat a value already converted (dates, amounts).
-                    value = memo.get(raw, _MISSING)
-                    if value is not _MISSING:
-                        values.append(value)
-                        continue
-                if not raw:
-                    if column.required:
-                        log.error("required", file=name, line=line, column=column.name)
-                        ok = False
-                    values.append(column.empty)
-                    continue
-                if len(raw) > max_chars:
-                    log.error(
-                        "field_too_long",
-                        file=name,
-                        line=line,
-                        column=column.name,
-                        actual=len(raw),
-                        limit=max_chars,
-                    )
-                    ok = False
-                    values.append(None)
-                    continue
-                if limit is not None and len(raw) > limit:
-                    log.error(
-                        "too_long",
-                        file=name,
-                        line=line,
-                        column=column.name,
-                        actual=len(raw),
-                        limit=limit,
-                    )
-                    ok = False
-                    values.append(None)
-                    continue
-                try:
-                    values.append(convert(raw))
-                except FieldError as exc:
-                    log.error(exc.code, file=name, line=line, column=column.name, **exc.values)
-                    ok = False
-                    values.append(None)
+            values, ok = convert_cells(line, fields)
             extra = {c: fields[i] for i, c in unknown if fields[i]} if unknown else EMPTY
             # Rows with a bad cell are still passed on, marked, so that their keys are
             # known: one bad date must not turn into errors in every file that refers
@@ -205,33 +242,6 @@ def _check_manifest_entry(
         log.error("hash_mismatch", file=name)
 
 
-def validate_package(
-    reader: PackageReader, manifest: Manifest, log: ProblemLog, present: set[str]
-) -> Parsed:
-    """Reads and checks every file named in present; problems go to the log."""
-    parsed = Parsed()
-    known = Known(delta=manifest.kind == "delta")
-    counts = parsed.rows
-    if PERSONS.name in present:
-        _persons(_rows(reader, PERSONS, manifest, log, counts), parsed, known, log)
-    if ASSESSMENTS.name in present:
-        _assessments(_rows(reader, ASSESSMENTS, manifest, log, counts), parsed, known, log)
-    if BILLS.name in present:
-        _bills(_rows(reader, BILLS, manifest, log, counts), parsed, known, log)
-    if PAYMENTS.name in present:
-        _payments(_rows(reader, PAYMENTS, manifest, log, counts), parsed, known, log)
-    for spec, target in (
-        (PLANS, parsed.plans),
-        (MEASURES, parsed.measures),
-        (HISTORY, parsed.history),
-    ):
-        if spec.name in present:
-            _by_id(_rows(reader, spec, manifest, log, counts), spec.name, target, known, log)
-    if ACCOUNTS.name in present:
-        _accounts(_rows(reader, ACCOUNTS, manifest, log, counts), parsed, known, log)
-    return parsed
-
-
 _KEY_NAMES = {
     "resident_no": ("住民番号", "Resident number"),
     "notice": ("通知書（税目・年度・通知書番号）", "Notice (levy, year, notice number)"),
@@ -254,169 +264,107 @@ def _key_error(
     log.error(code, file=file, line=line, column=column, key=ja, key_en=en, value=shown, **extra)
 
 
-def _duplicate(
-    log: ProblemLog, file: str, line: int, column: str, kind: str, value: Any, first_line: int
+def _keep(
+    rows: Iterator[Cells],
+    spec: FileSpec,
+    parsed: Parsed,
+    known: Known,
+    log: ProblemLog,
+    rule: RowRule | None,
 ) -> None:
-    _key_error(log, "duplicate_key", file, line, column, kind, value, first_line=first_line)
+    """Keeps each valid row whose key is new and whose reference is known, as a record.
 
-
-def _unknown(
-    log: ProblemLog, file: str, line: int, column: str, kind: str, value: Any, target: str
-) -> None:
-    _key_error(log, "unknown_reference", file, line, column, kind, value, target=target)
-
-
-def _persons(rows: Iterator, parsed: Parsed, known: Known, log: ProblemLog) -> None:
-    name = PERSONS.name
-    phone = PhoneParser()
-    name_keys = SegmentMemo(name_key, keep_spaces=False)
-    kana_keys = SegmentMemo(kana_key, keep_spaces=False)
-    first_phone = PERSONS.index("phone_1")
-    seen = known.residents
-    out = parsed.persons
+    A row with a bad cell still registers its key (see _read) but is not kept.
+    """
+    name = spec.name
+    key_of = spec.getter(spec.key)
+    single_key = len(spec.key) == 1
+    key_column = spec.key[-1]
+    seen = known.seen(name)
+    refers = spec.refers
+    if refers is not None:
+        reference_of = spec.getter(refers.columns)
+        targets = known.seen(refers.target)
+    # Names repeat a handful of words: each word's key is computed once.
+    derived = [
+        (spec.position(d.source), SegmentMemo(d.function, keep_spaces=False)) for d in spec.derived
+    ]
+    make, record_class = tuple.__new__, spec.Record
+    out = parsed.records.setdefault(name, [])
     for line, values, extra, ok in rows:
-        resident_no = values[0]
-        if resident_no is None:
+        key = key_of(values)
+        if (key is None) if single_key else (None in key):
             continue
-        if resident_no in seen:
-            _duplicate(
-                log, name, line, "resident_no", "resident_no", resident_no, seen[resident_no]
+        if key in seen:
+            kind = spec.key_kind
+            _key_error(
+                log, "duplicate_key", name, line, key_column, kind, key, first_line=seen[key]
             )
             continue
-        seen[resident_no] = line
-        if not ok:
-            continue
-        phones = []
-        for position in (1, 2, 3):
-            raw = values[first_phone + position - 1]
-            if raw:
-                info = phone(raw)
-                if not info.is_valid:
-                    log.warning(
-                        "invalid_phone", file=name, line=line, column=f"phone_{position}", value=raw
-                    )
-                phones.append((position, info))
-        values.append(name_keys(values[4]))
-        values.append(kana_keys(values[5]))
-        values.append(extra)
-        values.append(phones)
-        out.append(tuple(values))
-
-
-def _assessments(rows: Iterator, parsed: Parsed, known: Known, log: ProblemLog) -> None:
-    name = ASSESSMENTS.name
-    seen = known.assessments
-    out = parsed.assessments
-    for line, values, extra, ok in rows:
-        key = (values[0], values[1], values[2])
-        if None in key:
-            continue
-        if key in seen:
-            _duplicate(log, name, line, "notice_no", "notice", key, seen[key])
-            continue
-        seen[key] = line
-        if values[3] is None or not ok:
-            continue
-        if not known.has("residents", values[3]):
-            _unknown(log, name, line, "payer_resident_no", "payer", values[3], "persons.csv")
-            continue
-        values.append(extra)
-        out.append(tuple(values))
-
-
-def _bills(rows: Iterator, parsed: Parsed, known: Known, log: ProblemLog) -> None:
-    name = BILLS.name
-    seen = known.bills
-    out = parsed.bills
-    for line, values, extra, ok in rows:
-        notice = (values[0], values[1], values[2])
-        key = (*notice, values[3])
-        if None in key:
-            continue
-        if key in seen:
-            _duplicate(log, name, line, "period", "bill", key, seen[key])
-            continue
         seen[key] = line
         if not ok:
             continue
-        if not known.has("assessments", notice):
-            _unknown(log, name, line, "notice_no", "notice", notice, "assessments.csv")
+        if refers is not None:
+            target = reference_of(values)
+            if target not in targets and not known.in_database(refers.target, target):
+                column, kind = refers.column, refers.kind
+                _key_error(
+                    log, "unknown_reference", name, line, column, kind, target, target=refers.target
+                )
+                continue
+        if rule is not None and not rule(line, values):
             continue
-        amount, paid = values[4], values[6]
+        for source, function in derived:
+            values.append(function(values[source]))
+        values.append(extra)
+        out.append(make(record_class, values))
+
+
+def _parse_phones(log: ProblemLog) -> RowRule:
+    """persons.csv: each phone slot's text becomes a PhoneInfo (None when empty); a
+    number that is not valid is kept, with a warning."""
+    phone = PhoneParser()
+    slots = [(PERSONS.position(slot), slot) for slot in PHONE_SLOTS]
+
+    def rule(line: int, values: list[Any]) -> bool:
+        for at, slot in slots:
+            raw = values[at]
+            if not raw:
+                values[at] = None
+                continue
+            info = phone(raw)
+            if not info.is_valid:
+                log.warning("invalid_phone", file=PERSONS.name, line=line, column=slot, value=raw)
+            values[at] = info
+        return True
+
+    return rule
+
+
+def _paid_within_amount(log: ProblemLog) -> RowRule:
+    """bills.csv: what was paid on a bill cannot exceed its amount."""
+    amount_at, paid_at = BILLS.position("amount"), BILLS.position("paid_amount")
+
+    def rule(line: int, values: list[Any]) -> bool:
+        amount, paid = values[amount_at], values[paid_at]
         if paid > amount:
             log.error(
                 "paid_exceeds_amount",
-                file=name,
+                file=BILLS.name,
                 line=line,
                 column="paid_amount",
                 actual=f"{paid:,}",
                 expected=f"{amount:,}",
             )
-            continue
-        values.append(extra)
-        out.append(tuple(values))
+            return False
+        return True
+
+    return rule
 
 
-def _payments(rows: Iterator, parsed: Parsed, known: Known, log: ProblemLog) -> None:
-    name = PAYMENTS.name
-    seen: dict[str, int] = {}
-    out = parsed.payments
-    for line, values, extra, ok in rows:
-        payment_id = values[0]
-        if payment_id is None:
-            continue
-        if payment_id in seen:
-            _duplicate(log, name, line, "payment_id", "id", payment_id, seen[payment_id])
-            continue
-        seen[payment_id] = line
-        bill = (values[1], values[2], values[3], values[4])
-        if not ok:
-            continue
-        if not known.has("bills", bill):
-            _unknown(log, name, line, "notice_no", "bill", bill, "bills.csv")
-            continue
-        values.append(extra)
-        out.append(tuple(values))
+_ROW_RULES: dict[str, Callable[[ProblemLog], RowRule]] = {
+    PERSONS.name: _parse_phones,
+    BILLS.name: _paid_within_amount,
+}
 
-
-def _by_id(rows: Iterator, name: str, out: list[Row], known: Known, log: ProblemLog) -> None:
-    """plans, measures, history: an id of their own and a payer."""
-    seen: dict[str, int] = {}
-    id_column = {"plans.csv": "plan_id", "measures.csv": "measure_id"}.get(name, "record_id")
-    for line, values, extra, ok in rows:
-        if values[0] is None:
-            continue
-        if values[0] in seen:
-            _duplicate(log, name, line, id_column, "id", values[0], seen[values[0]])
-            continue
-        seen[values[0]] = line
-        if not ok:
-            continue
-        if not known.has("residents", values[1]):
-            _unknown(log, name, line, "payer_resident_no", "payer", values[1], "persons.csv")
-            continue
-        values.append(extra)
-        out.append(tuple(values))
-
-
-def _accounts(rows: Iterator, parsed: Parsed, known: Known, log: ProblemLog) -> None:
-    name = ACCOUNTS.name
-    seen: dict[tuple, int] = {}
-    for line, values, extra, ok in rows:
-        key = (values[0], values[1], values[2], values[3], values[5])
-        if None in key:
-            continue
-        if key in seen:
-            _duplicate(log, name, line, "account_no", "account", key, seen[key])
-            continue
-        seen[key] = line
-        if not ok:
-            continue
-        if not known.has("residents", values[0]):
-            _unknown(log, name, line, "payer_resident_no", "payer", values[0], "persons.csv")
-            continue
-        values.append(extra)
-        parsed.accounts.append(tuple(values))
-
-
-__all__ = ["Parsed", "validate_package"]
+__all__ = ["Known", "Parsed", "validate_package"]

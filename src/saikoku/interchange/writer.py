@@ -1,7 +1,9 @@
 """Writes a package (ZIP with manifest.json and CSV files) as the spec describes.
 
 Used by the demo generator, the tests and the center-to-ward export alike, so that
-every package in the system is made one way.
+every package in the system is made one way. The files of a ward package are written
+through their FileSpec (`package_file`): the header is the spec's, a row names its
+cells by column.
 """
 
 from __future__ import annotations
@@ -11,12 +13,14 @@ import hashlib
 import io
 import json
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pyzipper
+
+from saikoku.interchange.spec import FileSpec
 
 # Spreadsheet programs run a cell that starts with one of these as a formula (spec §4).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -55,6 +59,44 @@ def csv_bytes(
     if bom and encoding.replace("-", "").lower() == "utf8":
         data = b"\xef\xbb\xbf" + data
     return data, count
+
+
+def package_file(
+    spec: FileSpec,
+    rows: Iterable[Mapping[str, Any] | Sequence[Any]],
+    *,
+    columns: Sequence[str] | None = None,
+    encoding: str = "utf-8",
+    bom: bool = False,
+    line_end: str = "\r\n",
+) -> tuple[bytes, int]:
+    """One file of a ward package and its data row count, written through its spec.
+
+    Each row is a mapping by column name (a column not given is empty) or a
+    `spec.row(...)`. The header is every column of the spec, or `columns` (a subset,
+    written in the spec's order; rows are then mappings). A name the file does not
+    have is a ValueError: a misspelt column must not become an unknown one.
+    """
+    header = spec.names
+    if columns is not None:
+        _check_names(spec, columns)
+        header = tuple(name for name in spec.names if name in columns)
+
+    def checked(rows: Iterable[Mapping[str, Any] | Sequence[Any]]) -> Iterator[Any]:
+        for row in rows:
+            if isinstance(row, Mapping):
+                _check_names(spec, row)
+            elif columns is not None:
+                raise ValueError(f"{spec.name}: rows for some columns are given by name")
+            yield row
+
+    return csv_bytes(header, checked(rows), encoding=encoding, bom=bom, line_end=line_end)
+
+
+def _check_names(spec: FileSpec, names: Iterable[str]) -> None:
+    unknown = sorted(set(names) - set(spec.names))
+    if unknown:
+        raise ValueError(f"{spec.name} has no column {', '.join(unknown)}")
 
 
 def build_manifest(
@@ -149,6 +191,7 @@ __all__ = [
     "csv_bytes",
     "file_sha256",
     "neutralise_formula",
+    "package_file",
     "write_package",
     "write_zip",
 ]
