@@ -26,14 +26,14 @@ class ParsedCharField(forms.CharField):
     def parse(self, text: str) -> Any:
         raise NotImplementedError
 
-    def to_python(self, value: str | None) -> Any:  # type: ignore[override]
+    def to_python(self, value: str | None) -> Any:
         text = super().to_python(value)
         if not text:
             return None
         try:
             return self.parse(text)
         except self.invalid:
-            raise forms.ValidationError(self.invalid_message, code=self.invalid_code) from None
+            raise forms.ValidationError(str(self.invalid_message), code=self.invalid_code) from None
 
 
 class WarekiDateField(ParsedCharField):

@@ -107,21 +107,21 @@ def iter_records(
                 break
             if continuation.count('"') % 2:
                 break
-        fields = None
+        parsed: list[str] | None = None
         if not broken:
             try:
-                fields = _parse("\n".join(parts))
+                parsed = _parse("\n".join(parts))
             except csv.Error:
-                fields = None
-            if fields is None or (width is not None and len(fields) != width):
+                parsed = None
+            if parsed is None or (width is not None and len(parsed) != width):
                 broken = True
-        if broken:
+        if broken or parsed is None:
             yield Record(start, None, UNTERMINATED_QUOTE)
             pushed_back.extendleft(reversed(consumed))
         else:
             if width is None:
-                width = len(fields)
-            yield Record(start, fields)
+                width = len(parsed)
+            yield Record(start, parsed)
 
 
 __all__ = [

@@ -36,6 +36,7 @@ from saikoku.interchange.spec import (
     Record,
 )
 from saikoku.interchange.upsert import (
+    column_of,
     datetime_value,
     delete_pairs,
     fetch,
@@ -59,7 +60,7 @@ def _table(model: type[models.Model]) -> str:
 
 def _column_list(model: type[models.Model], names: Sequence[str]) -> str:
     quote = connection.ops.quote_name
-    return ", ".join(quote(model._meta.get_field(name).column) for name in names)
+    return ", ".join(quote(column_of(model, name)) for name in names)
 
 
 def _keyed(sql_all: str, where_column: str, keys: Iterable[Any]) -> list[tuple[Any, ...]]:
@@ -142,7 +143,8 @@ def _load_persons(persons: list[Record]) -> dict[str, int]:
     households = dict(_keyed(sql, "household_no", household_nos))
     before = _resident_ids(p.resident_no for p in persons)
     stored = _picker(PERSONS, PERSONS.stored)
-    new, old = [], []
+    new: list[tuple[Any, ...]] = []
+    old: list[tuple[Any, ...]] = []
     for person in persons:
         row = (households[person.household_no], *stored(person), json_text(person.extra))
         (old if person.resident_no in before else new).append(row)
@@ -152,7 +154,9 @@ def _load_persons(persons: list[Record]) -> dict[str, int]:
     # Phone slots 1-3 are the ward's: each is replaced by the row's value, and a slot
     # the row leaves empty is emptied. Numbers the center collected (no slot) stay.
     slots = _picker(PERSONS, PHONE_SLOTS)
-    new_phones, old_phones, emptied = [], [], []
+    new_phones: list[tuple[Any, ...]] = []
+    old_phones: list[tuple[Any, ...]] = []
+    emptied: list[tuple[Any, ...]] = []
     for person in persons:
         resident_id = ids[person.resident_no]
         existed = person.resident_no in before
@@ -185,7 +189,8 @@ def _load_assessments(assessments: list[Record]) -> dict[str, int]:
     notice_of = ASSESSMENTS.getter(ASSESSMENTS.key)
     before = _assessment_ids({notice_of(a) for a in assessments})
     stored = _picker(ASSESSMENTS, ASSESSMENTS.stored)
-    new, old = [], []
+    new: list[tuple[Any, ...]] = []
+    old: list[tuple[Any, ...]] = []
     for a in assessments:
         row = (payers[a.payer_resident_no], *stored(a), json_text(a.extra))
         (old if notice_of(a) in before else new).append(row)
@@ -219,7 +224,8 @@ def _load_bills(bills: list[Record]) -> dict[str, int]:
     notices = _assessment_ids({notice_of(b) for b in bills})
     before = _bill_ids({notices[notice_of(b)][0] for b in bills})
     stored = _picker(BILLS, BILLS.stored)
-    new, old = [], []
+    new: list[tuple[Any, ...]] = []
+    old: list[tuple[Any, ...]] = []
     for b in bills:
         assessment_id, payer_id = notices[notice_of(b)]
         row = (assessment_id, payer_id, *stored(b), json_text(b.extra))
@@ -279,7 +285,8 @@ def _by_id_loader(
         sql = f"SELECT {id_field} FROM {_table(model)}"
         before = {x[0] for x in _keyed(sql, id_field, {id_of(r) for r in records})}
         stored = _picker(spec, spec.stored)
-        new, old = [], []
+        new: list[tuple[Any, ...]] = []
+        old: list[tuple[Any, ...]] = []
         for r in records:
             lead = compute(r) if compute is not None else ()
             row = (payers[r.payer_resident_no], *lead, *stored(r), json_text(r.extra))
@@ -302,7 +309,8 @@ def _load_accounts(accounts: list[Record]) -> dict[str, int]:
     before = {tuple(r) for r in _keyed(sql, "payer_id", set(payers.values()))}
     rest_of_key = _picker(ACCOUNTS, ACCOUNTS.key[1:])
     stored = _picker(ACCOUNTS, ACCOUNTS.stored)
-    new, old = [], []
+    new: list[tuple[Any, ...]] = []
+    old: list[tuple[Any, ...]] = []
     for a in accounts:
         payer_id = payers[a.payer_resident_no]
         row = (payer_id, *stored(a), json_text(a.extra))

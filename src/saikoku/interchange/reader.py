@@ -345,6 +345,8 @@ def _manifest_from(data: dict[str, Any], *, municipality_code: str) -> Manifest:
         files = {}
     if check.problems:
         raise PackageRejected(check.problems)
+    # Each was checked above; a missing or bad one is a problem, raised just now.
+    assert isinstance(kind, str) and extracted_at is not None and encoding is not None
     return Manifest(
         package_id=package_id.strip(),
         kind=kind,

@@ -95,6 +95,8 @@ def col(
     stored: bool = True,
 ) -> Column:
     model_field = model._meta.get_field(field or name) if model is not None else None
+    if model_field is not None and not isinstance(model_field, models.Field):
+        raise ValueError(f"{model}.{field or name} is not a concrete field")
     if empty is None and convert is text:
         empty = ""
     if convert is flag:
@@ -154,13 +156,13 @@ class FileSpec:
     def Record(self) -> type[tuple[Any, ...]]:
         """The named tuple of a validated row: the columns' values, then the derived
         values, then `extra` (the unknown columns, a dict)."""
-        return namedtuple(f"{self._stem}Record", self.fields)  # type: ignore[misc]
+        return namedtuple(f"{self._stem}Record", self.fields)
 
     @cached_property
     def Row(self) -> type[tuple[Any, ...]]:
         """The named tuple of a row as written to the file: one cell per column, in the
         file's order, empty unless given."""
-        return namedtuple(f"{self._stem}Row", self.names, defaults=("",) * len(self.names))  # type: ignore[misc]
+        return namedtuple(f"{self._stem}Row", self.names, defaults=("",) * len(self.names))
 
     def row(self, **cells: Any) -> tuple[Any, ...]:
         """One row to write, by column name; a name the file does not have is a

@@ -31,6 +31,14 @@ _IMPORT_LOCK = 0x5A1C0C01  # any constant key shared by every import
 _EMPTY_JSON = "{}"
 
 
+def column_of(model: type[models.Model], name: str) -> str:
+    """The database column of a model's concrete field (a relation's `_id` column)."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field) or field.column is None:
+        raise ValueError(f"{model.__name__}.{name} is not a concrete field")
+    return field.column
+
+
 def json_text(value: Any) -> str:
     """A JSON column's value as the drivers take it (text)."""
     return json.dumps(value, ensure_ascii=False) if value else _EMPTY_JSON
@@ -62,13 +70,12 @@ def upsert(
     """
     quote = connection.ops.quote_name
     meta = model._meta
-    db_columns = [meta.get_field(name).column for name in columns]
+    db_columns = [column_of(model, name) for name in columns]
     column_list = ", ".join(quote(c) for c in db_columns)
-    conflict = ", ".join(quote(meta.get_field(name).column) for name in unique)
+    conflict = ", ".join(quote(column_of(model, name)) for name in unique)
     if update:
         sets = ", ".join(
-            f"{quote(meta.get_field(n).column)} = excluded.{quote(meta.get_field(n).column)}"
-            for n in update
+            f"{quote(column_of(model, n))} = excluded.{quote(column_of(model, n))}" for n in update
         )
         action = f"DO UPDATE SET {sets}"
     else:
@@ -139,7 +146,7 @@ def delete_pairs(
     quote = connection.ops.quote_name
     meta = model._meta
     table = quote(meta.db_table)
-    a, b = quote(meta.get_field(first).column), quote(meta.get_field(second).column)
+    a, b = quote(column_of(model, first)), quote(column_of(model, second))
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
@@ -151,4 +158,12 @@ def delete_pairs(
             cursor.executemany(f"DELETE FROM {table} WHERE {a} = %s AND {b} = %s", pairs)
 
 
-__all__ = ["datetime_value", "delete_pairs", "fetch", "json_text", "lock_imports", "upsert"]
+__all__ = [
+    "column_of",
+    "datetime_value",
+    "delete_pairs",
+    "fetch",
+    "json_text",
+    "lock_imports",
+    "upsert",
+]
