@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -14,11 +14,27 @@ from saikoku.backoffice.models import Task, TaskStatus
 from saikoku.backoffice.selectors import can_work_task
 from saikoku.core.audit import audit_record
 
+if TYPE_CHECKING:
+    from saikoku.core.models import User
+
 __all__ = ["task_accept", "task_close"]
 
 
+def _audit_task(*, actor: User, action: str, task: Task, client_addr: str) -> None:
+    """Every change of a task is audited with the same facts: which department's
+    work, of which kind (the payer is reached through the task, never copied here)."""
+    audit_record(
+        actor=actor,
+        action=action,
+        object_type="task",
+        object_id=str(task.pk),
+        client_addr=client_addr,
+        detail={"department": task.department, "kind": task.kind},
+    )
+
+
 def task_accept(
-    *, actor: Any, task: Task, now: dt.datetime | None = None, client_addr: str = ""
+    *, actor: User, task: Task, now: dt.datetime | None = None, client_addr: str = ""
 ) -> Task:
     """The ward clerk takes the task on (open -> accepted)."""
     if not can_work_task(actor, task):
@@ -31,21 +47,14 @@ def task_accept(
         )
         if not taken:
             raise ValidationError(_("このタスクはすでに受け付けられています。"), code="taken")
-        audit_record(
-            actor=actor,
-            action="task_accept",
-            object_type="task",
-            object_id=str(task.pk),
-            client_addr=client_addr,
-            detail={"department": task.department, "kind": task.kind},
-        )
+        _audit_task(actor=actor, action="task_accept", task=task, client_addr=client_addr)
     task.refresh_from_db()
     return task
 
 
 def task_close(
     *,
-    actor: Any,
+    actor: User,
     task: Task,
     result: str,
     now: dt.datetime | None = None,
@@ -74,13 +83,6 @@ def task_close(
             Task.objects.filter(pk=task.pk, accepted_by__isnull=True).update(
                 accepted_by=actor, accepted_at=now
             )
-        audit_record(
-            actor=actor,
-            action="task_close",
-            object_type="task",
-            object_id=str(task.pk),
-            client_addr=client_addr,
-            detail={"department": task.department, "kind": task.kind},
-        )
+        _audit_task(actor=actor, action="task_close", task=task, client_addr=client_addr)
     task.refresh_from_db()
     return task

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -13,13 +13,13 @@ from saikoku.backoffice.forms import TaskCloseForm
 from saikoku.backoffice.selectors import can_work_task, task_for_user, task_queue
 from saikoku.backoffice.services import task_accept, task_close
 from saikoku.core.audit import client_address
-from saikoku.core.permissions import capability_required
+from saikoku.core.permissions import AuthenticatedRequest, capability_required
 from saikoku.core.roles import Capability
 
 
 @require_GET
 @capability_required(Capability.WORK_WITH_PAYERS)
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: AuthenticatedRequest) -> HttpResponse:
     closed = request.GET.get("closed") == "1"
     tasks = list(task_queue(request.user, closed=closed)[:200])
     return render(
@@ -29,7 +29,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @capability_required(Capability.WORK_WITH_PAYERS)
-def detail(request: HttpRequest, task_id: int) -> HttpResponse:
+def detail(request: AuthenticatedRequest, task_id: int) -> HttpResponse:
     task = task_for_user(request.user, task_id)
     return render(
         request,
@@ -45,7 +45,7 @@ def detail(request: HttpRequest, task_id: int) -> HttpResponse:
 
 @require_POST
 @capability_required(Capability.WORK_DEPARTMENT_QUEUE)
-def accept(request: HttpRequest, task_id: int) -> HttpResponse:
+def accept(request: AuthenticatedRequest, task_id: int) -> HttpResponse:
     task = task_for_user(request.user, task_id)
     try:
         task_accept(actor=request.user, task=task, client_addr=client_address(request))
@@ -57,7 +57,7 @@ def accept(request: HttpRequest, task_id: int) -> HttpResponse:
 
 @require_POST
 @capability_required(Capability.WORK_DEPARTMENT_QUEUE)
-def close(request: HttpRequest, task_id: int) -> HttpResponse:
+def close(request: AuthenticatedRequest, task_id: int) -> HttpResponse:
     task = task_for_user(request.user, task_id)
     form = TaskCloseForm(request.POST)
     if form.is_valid():

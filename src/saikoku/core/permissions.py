@@ -15,9 +15,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django_htmx.middleware import HtmxDetails
 
 from saikoku.arrears.models import Assessment
 from saikoku.core.audit import audit_record, client_address
+from saikoku.core.models import User
 from saikoku.core.roles import Capability, roles_with, user_can
 from saikoku.people.models import Resident
 
@@ -25,6 +27,16 @@ from saikoku.people.models import Resident
 PAYER_ROLES = roles_with(Capability.WORK_WITH_PAYERS)
 # Roles that read the audit log (the auditor sees no payer data beyond the log).
 AUDIT_ROLES = roles_with(Capability.READ_AUDIT)
+
+
+class AuthenticatedRequest(HttpRequest):
+    """The request type of a view behind `capability_required` (or login): its user is
+    a logged-in User, never AnonymousUser. For type checking only; the decorators are
+    what make it true."""
+
+    user: User
+    htmx: HtmxDetails  # set by django_htmx's middleware on every request
+
 
 # Whether a payer is in a user's own work: each app that hands out work (call lists,
 # callbacks, tasks, contact records) registers one check here at start-up, so this
@@ -145,6 +157,7 @@ def capability_required(
 __all__ = [
     "AUDIT_ROLES",
     "PAYER_ROLES",
+    "AuthenticatedRequest",
     "WorkSource",
     "can_see_caution_note",
     "capability_required",
