@@ -53,6 +53,7 @@ from saikoku.core.permissions import levies_visible_to, payers_visible_to
 from saikoku.core.phones import phone_search_digits
 from saikoku.core.text import is_kana_only, kana_key, name_key
 from saikoku.people.models import Phone, Resident
+from saikoku.people.search_index import candidates
 
 PAGE_SIZE = 50
 LEVY_ORDER: tuple[str, ...] = tuple(Levy.values)
@@ -145,8 +146,17 @@ def _match(classified: Classified, levies: tuple[str, ...]) -> Q:
         # instead of testing every resident.
         return Q(pk__in=Phone.objects.filter(digits=value).values("resident_id"))
     if kind == SearchKind.KANA:
-        return Q(kana_key__contains=value)
-    return Q(name_key__contains=value) | Q(kana_key__contains=value)
+        return _narrowed(Q(kana_key__contains=value), value, kana_only=True)
+    return _narrowed(
+        Q(name_key__contains=value) | Q(kana_key__contains=value), value, kana_only=False
+    )
+
+
+def _narrowed(exact: Q, value: str, *, kana_only: bool) -> Q:
+    """The exact condition, tried only on the residents the search index names: the
+    index makes it fast, the condition keeps the result what it always was."""
+    ids = candidates(value, kana_only=kana_only)
+    return exact if ids is None else Q(pk__in=ids) & exact
 
 
 def _balance_of(levy: str) -> Coalesce:
@@ -157,6 +167,19 @@ def _balance_of(levy: str) -> Coalesce:
         .values("owed")
     )
     return Coalesce(Subquery(owed, output_field=BigIntegerField()), Value(0))
+
+
+def _rank(prefer_prefix: str) -> Case:
+    return Case(
+        When(kana_key__startswith=prefer_prefix, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+
+
+def _order(prefer_prefix: str) -> list[str]:
+    # resident_no is unique: the order is total, so every page query agrees on it.
+    return (["rank"] if prefer_prefix else []) + ["kana_key", "resident_no"]
 
 
 def payer_rows(user: Any, match: Q, *, prefer_prefix: str = "") -> QuerySet[Resident]:
@@ -174,12 +197,7 @@ def payer_rows(user: Any, match: Q, *, prefer_prefix: str = "") -> QuerySet[Resi
         )
     )
     if prefer_prefix:
-        annotations["rank"] = Case(
-            When(kana_key__startswith=prefer_prefix, then=Value(0)),
-            default=Value(1),
-            output_field=IntegerField(),
-        )
-    order = (["rank"] if prefer_prefix else []) + ["kana_key", "resident_no"]
+        annotations["rank"] = _rank(prefer_prefix)
     return (
         payers_visible_to(user)
         .filter(match)
@@ -197,8 +215,39 @@ def payer_rows(user: Any, match: Q, *, prefer_prefix: str = "") -> QuerySet[Resi
             "deceased_on",
         )
         .annotate(**annotations)
-        .order_by(*order)
+        .order_by(*_order(prefer_prefix))
     )
+
+
+class PayerPages:
+    """What the search's paginator pages: `payer_rows`, with the count and each page's
+    ids taken from the plain matching query and the result line's figures worked out
+    for the page's own rows only.
+
+    A common name (佐藤: ≈1,900 payers at full scale) would otherwise have its balances
+    summed for every match before the sort picks fifty (SQLite computes a sorted
+    query's columns first). Still one query for the count and one for the page.
+    """
+
+    ordered = True  # for the paginator: the order is total (see _order)
+
+    def __init__(self, user: Any, match: Q, *, prefer_prefix: str = "") -> None:
+        self.user = user
+        self.prefer_prefix = prefer_prefix
+        matching = payers_visible_to(user).filter(match)
+        if prefer_prefix:
+            matching = matching.alias(rank=_rank(prefer_prefix))
+        self.matching = matching.order_by(*_order(prefer_prefix))
+
+    def count(self) -> int:
+        return self.matching.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list[Resident]:
+        page_ids = self.matching.values("pk")[index]
+        return list(payer_rows(self.user, Q(pk__in=page_ids), prefer_prefix=self.prefer_prefix))
 
 
 def _flags(resident: Resident) -> tuple[str, ...]:
@@ -246,7 +295,7 @@ def search_payers(
         return SearchResult(query=query, kind="", count=0, page=None)
     levies = levies_visible_to(user)
     prefix = classified.value if classified.kind == SearchKind.KANA else ""
-    rows = payer_rows(user, _match(classified, levies), prefer_prefix=prefix)
+    rows = PayerPages(user, _match(classified, levies), prefer_prefix=prefix)
     paginator = Paginator(rows, PAGE_SIZE)
     page_obj = paginator.get_page(page)
     result = SearchResult(
@@ -272,6 +321,7 @@ def search_payers(
 
 __all__ = [
     "PAGE_SIZE",
+    "PayerPages",
     "SearchKind",
     "SearchResult",
     "SearchRow",
