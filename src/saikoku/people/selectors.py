@@ -245,6 +245,7 @@ class PayerPages:
     def __len__(self) -> int:
         return self.count()
 
+    # Sized and sliceable is all Paginator needs; django-stubs asks for a Sequence.
     def __getitem__(self, index: slice) -> list[Resident]:
         page_ids = self.matching.values("pk")[index]
         return list(payer_rows(self.user, Q(pk__in=page_ids), prefer_prefix=self.prefer_prefix))
@@ -296,7 +297,7 @@ def search_payers(
     levies = levies_visible_to(user)
     prefix = classified.value if classified.kind == SearchKind.KANA else ""
     rows = PayerPages(user, _match(classified, levies), prefer_prefix=prefix)
-    paginator = Paginator(rows, PAGE_SIZE)
+    paginator: Paginator[Resident] = Paginator(rows, PAGE_SIZE)  # type: ignore[arg-type]
     page_obj = paginator.get_page(page)
     result = SearchResult(
         query=query,
