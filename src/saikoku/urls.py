@@ -8,6 +8,8 @@ urlpatterns = [
     path("tasks/", include("saikoku.backoffice.urls")),
     path("lists/", include("saikoku.outreach.list_urls")),
     path("exports/", include("saikoku.outreach.export_urls")),
+    path("handlers/", include("saikoku.web.handler_urls")),
+    path("", include("saikoku.web.auth_urls")),
     path("", include("saikoku.web.urls")),
 ]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from saikoku.arrears.models import LateChargeRate
+from support.personas import verified_client
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +20,7 @@ def _staff(user):
 
 
 def test_ward_admin_enters_next_years_rate(client, ward_admin):
-    client.force_login(_staff(ward_admin))
+    verified_client(_staff(ward_admin), client)
     assert client.get(ADD_URL).status_code == 200
     response = client.post(
         ADD_URL,
@@ -38,6 +39,6 @@ def test_ward_admin_enters_next_years_rate(client, ward_admin):
 @pytest.mark.parametrize("persona", ["operator", "supervisor", "ward_staff_tax", "auditor"])
 def test_other_roles_cannot_see_the_rates_even_as_staff(client, request, persona):
     user = _staff(request.getfixturevalue(persona))
-    client.force_login(user)
+    verified_client(user, client)
     assert client.get(ADD_URL).status_code == 403
     assert client.get("/admin/arrears/latechargerate/").status_code == 403

@@ -12,7 +12,7 @@ from saikoku.core.models import AuditEntry
 from saikoku.outreach.calls import contact_record_create
 from saikoku.outreach.models import ContactRecord
 from support.calls import AOKI, NOW
-from support.personas import make_user
+from support.personas import make_user, verified_client
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +42,7 @@ def original(people, calls_payers):
 
 def client_of(user) -> Client:
     client = Client()
-    client.force_login(user)
+    verified_client(user, client)
     return client
 
 
