@@ -54,8 +54,6 @@ DEMO_USERS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-
-
 def demo_password(username: str) -> str:
     return f"saikoku-demo-{username}"
 

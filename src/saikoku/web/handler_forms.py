@@ -13,7 +13,6 @@ from saikoku.core.models import ROLE_ORGANISATION, Department, Organisation, Rol
 from saikoku.web.forms import WarekiDateField, prompted
 
 
-
 class HandlerForm(forms.Form):
     last_name = forms.CharField(label=_("姓"), max_length=150)
     first_name = forms.CharField(label=_("名"), max_length=150, required=False)

@@ -32,5 +32,7 @@ class Command(BaseCommand):
             )
         device = totp_device_enrolled(user)
         if device is None:
-            raise CommandError(_("認証アプリが登録されていません。saikoku demo を実行してください。"))
+            raise CommandError(
+                _("認証アプリが登録されていません。saikoku demo を実行してください。")
+            )
         self.stdout.write(totp_code(device))
