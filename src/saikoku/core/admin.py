@@ -92,7 +92,8 @@ class UserAdmin(WardAdminOnly, DjangoUserAdmin):
         kind = HandlerChangeKind.CHANGED if change else HandlerChangeKind.ADDED
         if change and "is_active" in changed:
             kind = HandlerChangeKind.RESTORED if obj.is_active else HandlerChangeKind.REMOVED
-        handler_history_record(user=obj, actor=request.user, kind=kind, fields=changed)
+        actor = request.user if isinstance(request.user, User) else None
+        handler_history_record(user=obj, actor=actor, kind=kind, fields=changed)
         if not obj.is_active:
             user_sessions_end(obj)
         audit_record(

@@ -41,7 +41,7 @@ def _text(value: object) -> str:
 
 def _label(choices: type, value: str) -> str:
     try:
-        return str(choices(value).label)  # type: ignore[operator]
+        return str(choices(value).label)
     except ValueError:
         return value
 
@@ -49,7 +49,7 @@ def _label(choices: type, value: str) -> str:
 def field_label(name: str) -> str:
     """A user field's name as the list says it (所属課, not department)."""
     try:
-        return str(User._meta.get_field(name).verbose_name)
+        return str(getattr(User._meta.get_field(name), "verbose_name", name))
     except FieldDoesNotExist:
         return name
 

@@ -140,7 +140,7 @@ class MfaRequiredMiddleware:
         path = request.path_info
         if (
             user.is_authenticated
-            and not user.is_verified()  # type: ignore[union-attr]
+            and not user.is_verified()  # type: ignore[attr-defined]
             and path not in _mfa_open_paths()
             and not path.startswith("/" + settings.STATIC_URL.lstrip("/"))
         ):

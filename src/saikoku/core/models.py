@@ -44,7 +44,9 @@ ROLE_ORGANISATION: dict[str, str] = {
 }
 
 
-class User(AbstractUser):
+# django-otp has no type information, so django-stubs cannot see TOTPDevice's reverse
+# manager on User.
+class User(AbstractUser):  # type: ignore[django-manager-missing]
     """A person who may log in: one of the designated handlers (取扱責任者・取扱者) the
     contractor reports to the ward, or a ward official. Outside the validity period
     the account cannot log in (core/backends.py), whatever its password."""
@@ -203,15 +205,15 @@ class TOTPDevice(TimestampMixin, ThrottlingMixin, Device):
     code cannot both pass.
     """
 
-    encrypted_key = models.TextField()
-    step = models.PositiveSmallIntegerField(default=30)
-    t0 = models.BigIntegerField(default=0)
-    digits = models.PositiveSmallIntegerField(default=6)
+    encrypted_key: models.TextField = models.TextField()
+    step: models.PositiveSmallIntegerField = models.PositiveSmallIntegerField(default=30)
+    t0: models.BigIntegerField = models.BigIntegerField(default=0)
+    digits: models.PositiveSmallIntegerField = models.PositiveSmallIntegerField(default=6)
     # One step either side: a phone clock a little off still works (ASVS 6.5).
-    tolerance = models.PositiveSmallIntegerField(default=1)
-    drift = models.SmallIntegerField(default=0)
+    tolerance: models.PositiveSmallIntegerField = models.PositiveSmallIntegerField(default=1)
+    drift: models.SmallIntegerField = models.SmallIntegerField(default=0)
     # The time step of the last accepted code: only a later step is accepted again.
-    last_t = models.BigIntegerField(default=-1)
+    last_t: models.BigIntegerField = models.BigIntegerField(default=-1)
 
     class Meta(Device.Meta):
         verbose_name = _("認証アプリ")

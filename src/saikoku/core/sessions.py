@@ -158,7 +158,9 @@ def sessions_of(user: Any, *, current_key: str | None) -> list[SessionRow]:
 def session_end_own(*, request: HttpRequest, session_id: int) -> bool:
     """Ends one of the requesting user's own sessions (another user's id: False)."""
     user = request.user
-    row = UserSession.objects.filter(pk=session_id, user_id=user.pk).first()
+    if not user.is_authenticated:
+        return False
+    row = UserSession.objects.filter(pk=session_id, user=user).first()
     if row is None:
         return False
     with transaction.atomic():
