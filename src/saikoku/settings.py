@@ -139,7 +139,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "saikoku.core.middleware.SessionVerifiedOTPMiddleware",
     "saikoku.core.middleware.AbsoluteSessionMiddleware",
     "saikoku.core.middleware.MfaRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -169,3 +169,18 @@ def test_the_reset_service_leaves_no_recovery_codes(ward_admin, operator):
 def test_the_real_login_lands_after_both_steps(operator):
     response = client_login(Client(), operator)
     assert response["Location"] == reverse("call_screen")
+
+
+def test_secrets_are_re_encrypted_under_a_new_key_and_still_verify(settings, operator):
+    from cryptography.fernet import Fernet
+
+    from saikoku.core.mfa import rotate_secrets
+
+    old = list(settings.SAIKOKU_OTP_KEYS)
+    new = Fernet.generate_key().decode()
+    device = totp_device_enrolled(operator)
+    code_before = totp_code(device)
+    settings.SAIKOKU_OTP_KEYS = [new, *old]
+    assert rotate_secrets() == TOTPDevice.objects.count()
+    settings.SAIKOKU_OTP_KEYS = [new]
+    assert totp_code(TOTPDevice.objects.get(pk=device.pk)) == code_before

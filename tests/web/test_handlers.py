@@ -190,7 +190,7 @@ def test_the_page_shows_the_list_and_changes_as_of_a_typed_date(ward_admin):
     _history(ward_admin)
     client = verified_client(ward_admin)
     page = client.get(reverse("handler_list"), {"on": "令和7年5月15日"}).content.decode()
-    assert "h1" in page and "h2" in page and "h3" not in page
+    assert ">h1</a>" in page and ">h2</a>" in page and ">h3</a>" not in page
     assert "過去の日付の一覧です" in page
     bad = client.get(reverse("handler_list"), {"on": "2025-02-30"}).content.decode()
     assert "日付として読めません" in bad

@@ -147,5 +147,5 @@ def test_the_audit_log_page_reads_a_fixed_number_of_queries(client_for, operator
         assert client.get(reverse("audit_log"), filters).context["page"].paginator.count == 123
     # session, user, log head, user id, payer id, count, page; the viewing's own entry
     # (savepoint, head, insert, release, and PostgreSQL's advisory lock)
-    expected = 12 + (connection.vendor == "postgresql")  # with the second factor's device
+    expected = 11 + (connection.vendor == "postgresql")
     assert len(few) == len(many) == expected, [q["sql"][:80] for q in many.captured_queries]

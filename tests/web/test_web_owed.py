@@ -315,7 +315,6 @@ def test_the_htmx_fragment_runs_a_handful_of_queries(client_for, operator, owed_
         for q in queries.captured_queries
         if "SAVEPOINT" not in q["sql"] and "pg_advisory_xact_lock" not in q["sql"]
     ]
-    # session, user, the second factor's device, payer, audit append (read head,
-    # insert), payments, bills, rates, session save and its "last seen" (an htmx
-    # request renews the session, core/sessions.py).
-    assert len(sql) == 11, sql
+    # session, user, payer, audit append (read head, insert), payments, bills, rates,
+    # session save.
+    assert len(sql) == 9, sql

@@ -234,4 +234,4 @@ def test_payer_page_runs_a_handful_of_queries(client_for, operator, payers, resi
     # every request: core.middleware.SlidingSessionMiddleware). The rates are read on
     # every page (not cached in the process) so a rate a ward_admin enters is used at
     # once by every app server.
-    assert len(sql) == 16, sql  # 15 + the second factor's device
+    assert len(sql) == 15, sql

@@ -139,11 +139,11 @@ def test_search_page_runs_a_fixed_number_of_queries(client_for, operator, payers
     with CaptureQueriesContext(connection) as three:
         response = client.get(reverse("search"), {"q": "ロウ"})
     assert len(response.context["result"].rows) == 3
-    # session + user + the second factor's device, count, the page's one annotated
-    # query, audit append (read head, insert); no session save
-    # (core.middleware.SlidingSessionMiddleware): the same whatever the number of lines.
+    # session + user, count, the page's one annotated query, audit append (read head,
+    # insert); no session save (core.middleware.SlidingSessionMiddleware): the same
+    # whatever the number of result lines.
     sql = [q["sql"] for q in three.captured_queries if not _bookkeeping(q["sql"])]
-    assert len(sql) == 7, sql
+    assert len(sql) == 6, sql
     assert len(sql) == len([q for q in one.captured_queries if not _bookkeeping(q["sql"])])
     payer_queries = [s for s in sql if "people_resident" in s]
     assert len(payer_queries) == 2  # COUNT(*) for the pager and the page itself

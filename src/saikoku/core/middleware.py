@@ -1,6 +1,7 @@
 import time
 from collections.abc import Callable
-from functools import cache
+from functools import cache, partial
+from typing import Any
 from urllib.parse import quote
 
 from django.conf import settings
@@ -8,6 +9,10 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
+from django.utils.functional import SimpleLazyObject
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.middleware import OTPMiddleware
+from django_otp.models import Device
 
 from saikoku.core.audit import audit_record, client_address
 
@@ -75,11 +80,6 @@ class SlidingSessionMiddleware:
         if session.modified and not session.is_empty():
             # Saved anyway (a login, the identity check): the stamp follows the save.
             session[RENEWED_KEY] = time.time()
-            user = getattr(request, "user", None)
-            if user is not None and user.is_authenticated:
-                from saikoku.core.sessions import session_seen
-
-                session_seen(request)  # "last seen", only when the row is written anyway
         return response
 
 
@@ -127,10 +127,30 @@ def _mfa_open_paths() -> frozenset[str]:
     return frozenset(reverse(name) for name in names)
 
 
+class SessionVerifiedOTPMiddleware(OTPMiddleware):
+    """django-otp's OTPMiddleware, with the device loaded only when a view asks for it.
+
+    The stock middleware reads the verifying device on every request to confirm it
+    still exists; here the session's marker (written by django_otp.login after a code
+    was accepted, and only then) is what counts, because the one way a device goes
+    away, `core.mfa.mfa_device_reset`, ends every session of its user. That keeps the
+    operator's hottest pages free of a query per request."""
+
+    def _verify_user_sync(self, request: HttpRequest, user: Any) -> Any:
+        self._init_user_fields(user)
+        if user.is_authenticated and request.session.get(DEVICE_ID_SESSION_KEY):
+            user.otp_device = SimpleLazyObject(partial(self._load_device, request, user))
+        return user
+
+    def _load_device(self, request: HttpRequest, user: Any) -> Any:
+        persistent_id = self._normalize_persistent_id(request.session[DEVICE_ID_SESSION_KEY])
+        return self._finalize_device(request, user, Device.from_persistent_id(persistent_id))
+
+
 class MfaRequiredMiddleware:
     """Until the second factor is done, a logged-in session reaches only the MFA pages:
     every other request is sent to the MFA step, whatever URL was typed. Must come
-    after django_otp's OTPMiddleware (which sets `user.is_verified()`)."""
+    after SessionVerifiedOTPMiddleware (which sets `user.is_verified()`)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

@@ -183,7 +183,6 @@ class UserSession(models.Model):
     session_key = models.CharField(max_length=40, unique=True)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="login_sessions")
     started_at = models.DateTimeField()
-    last_seen_at = models.DateTimeField()
     client_addr = models.CharField(max_length=64, blank=True)
     user_agent = models.CharField(max_length=300, blank=True)
 

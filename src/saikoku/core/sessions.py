@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from importlib import import_module
 from typing import Any
 
@@ -38,7 +38,6 @@ __all__ = [
     "session_end_own",
     "session_register",
     "session_rekey",
-    "session_seen",
     "sessions_of",
     "user_sessions_end",
 ]
@@ -66,7 +65,6 @@ def session_register(request: HttpRequest, user: Any) -> None:
         defaults={
             "user_id": user.pk,
             "started_at": now,
-            "last_seen_at": now,
             "client_addr": client_address(request) if meta else "",
             "user_agent": str(meta.get("HTTP_USER_AGENT", ""))[:300],
         },
@@ -78,14 +76,6 @@ def session_rekey(old_key: str | None, new_key: str | None) -> None:
     its row follows, so it is still found and listed."""
     if old_key and new_key and old_key != new_key:
         UserSession.objects.filter(session_key=old_key).update(session_key=new_key)
-
-
-def session_seen(request: HttpRequest) -> None:
-    """Moves "last seen" forward; called only when the session row is written anyway
-    (core/middleware.SlidingSessionMiddleware), so it adds no write per page."""
-    key = request.session.session_key
-    if key:
-        UserSession.objects.filter(session_key=key).update(last_seen_at=timezone.now())
 
 
 def session_forget(session_key: str | None) -> None:
@@ -120,24 +110,25 @@ class SessionRow:
     current: bool
 
 
-def _alive_keys(keys: list[str]) -> set[str]:
+def _alive(keys: list[str]) -> dict[str, datetime | None]:
     """The keys whose session still exists and has not expired (a session that timed
-    out leaves its row behind until `clearsessions`)."""
+    out leaves its row behind until `clearsessions`), each with the time it was last
+    renewed: the sliding timeout writes the row again as it is used
+    (core/middleware.py), so "last seen" costs no write of its own; it is exact to
+    within half the idle timeout."""
     if settings.SESSION_ENGINE != "django.contrib.sessions.backends.db":
-        return {key for key in keys if _store().exists(key)}
+        return {key: None for key in keys if _store().exists(key)}
     from django.contrib.sessions.models import Session
 
-    return set(
-        Session.objects.filter(session_key__in=keys, expire_date__gt=timezone.now()).values_list(
-            "session_key", flat=True
-        )
-    )
+    age = timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    rows = Session.objects.filter(session_key__in=keys, expire_date__gt=timezone.now())
+    return {key: expiry - age for key, expiry in rows.values_list("session_key", "expire_date")}
 
 
 def sessions_of(user: Any, *, current_key: str | None) -> list[SessionRow]:
     """The user's live sessions, newest first; rows of ended sessions are dropped."""
     rows = list(UserSession.objects.filter(user_id=user.pk).order_by("-started_at", "-pk"))
-    alive = _alive_keys([row.session_key for row in rows])
+    alive = _alive([row.session_key for row in rows])
     dead = [row.pk for row in rows if row.session_key not in alive]
     if dead:
         UserSession.objects.filter(pk__in=dead).delete()
@@ -145,7 +136,7 @@ def sessions_of(user: Any, *, current_key: str | None) -> list[SessionRow]:
         SessionRow(
             pk=row.pk,
             started_at=row.started_at,
-            last_seen_at=row.last_seen_at,
+            last_seen_at=max(row.started_at, alive[row.session_key] or row.started_at),
             client_addr=row.client_addr,
             browser=browser_name(row.user_agent),
             current=row.session_key == current_key,

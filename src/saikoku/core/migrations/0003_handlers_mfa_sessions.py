@@ -94,7 +94,6 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('session_key', models.CharField(max_length=40, unique=True)),
                 ('started_at', models.DateTimeField()),
-                ('last_seen_at', models.DateTimeField()),
                 ('client_addr', models.CharField(blank=True, max_length=64)),
                 ('user_agent', models.CharField(blank=True, max_length=300)),
             ],
