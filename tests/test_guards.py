@@ -24,6 +24,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 import saikoku
 from saikoku.core.roles import user_can
+from support.personas import verified_client
 
 SOURCE = Path(saikoku.__file__).parent
 ROOT = SOURCE.parent.parent
@@ -37,6 +38,9 @@ PUBLIC = {
     "session_keepalive": "renews the caller's own session only",
     "set_language": "the language switch",
     "favicon": "the browser's icon, a static file",
+    "mfa_verify": "the login's second step: for a logged-in user not yet verified",
+    "mfa_enrol": "the first login's authenticator enrolment, for the same user",
+    "mfa_recovery_codes": "shows the codes just issued to this session, once",
 }
 # Placeholder values for URL arguments: a refused persona is refused before any
 # object is looked up, and an allowed one gets the page, a redirect or a 404.
@@ -107,8 +111,7 @@ def test_each_url_lets_in_exactly_the_roles_with_its_capability(request, name, p
         assert anonymous["Location"].startswith(reverse(django_settings.LOGIN_URL))
     for persona in PERSONAS:
         user = request.getfixturevalue(persona)
-        client = Client(raise_request_exception=False)
-        client.force_login(user)
+        client = verified_client(user, raise_request_exception=False)
         allowed = user_can(user, capability)
         status = _status(client, url)
         if status == -405:
@@ -125,8 +128,7 @@ def test_each_url_lets_in_exactly_the_roles_with_its_capability(request, name, p
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_every_page_a_persona_may_open_has_exactly_one_h1(request, persona):
     user = request.getfixturevalue(persona)
-    client = Client()
-    client.force_login(user)
+    client = verified_client(user)
     opened = 0
     for name, pattern in PROTECTED:
         if pattern.pattern.converters or not user_can(user, pattern.callback.required_capability):

@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "import": "区のパッケージ（ZIP）を取り込む / import a ward package",
     "demo-package": "デモ用の合成パッケージを書き出す / write a synthetic ward package",
     "demo": "デモを準備して起動する / prepare and start the demo",
+    "demo-otp": "デモ利用者の現在のログインコード / a demo user's current login code",
     "late-charge": "延滞金と合計を計算する / late charge and total if paid on a day",
     "export-results": "区への結果パッケージを作る / the results package for the ward",
     "promises-evaluate": "納付約束の履行・不履行を判定する / judge promises to pay",

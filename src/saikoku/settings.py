@@ -9,9 +9,11 @@ from __future__ import annotations
 import functools
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 import dj_database_url
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
@@ -60,8 +62,16 @@ def env_list(name: str, default: list[str]) -> list[str]:
 DATA_DIR = Path(os.environ.get("SAIKOKU_DATA_DIR", Path.cwd() / "var")).resolve()
 
 
+def _token() -> str:
+    return secrets.token_urlsafe(48)
+
+
+def _fernet_key() -> str:
+    return Fernet.generate_key().decode("ascii")
+
+
 @functools.cache
-def _local_secret(name: str) -> str:
+def _local_secret(name: str, make: Callable[[], str] = _token) -> str:
     """A secret generated once and kept in the data folder (embedded default only).
 
     Read through `_lazy_secret`, so the file (and the data folder) is only created when
@@ -71,7 +81,7 @@ def _local_secret(name: str) -> str:
     if path.exists():
         return path.read_text(encoding="utf-8").strip()
     DATA_DIR.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_urlsafe(48)
+    value = make()
     path.write_text(value, encoding="utf-8")
     path.chmod(0o600)
     return value
@@ -87,6 +97,9 @@ SECRET_KEY = env_str("SAIKOKU_SECRET_KEY") or _lazy_secret("secret_key")
 AUDIT_HMAC_KEY = env_str("SAIKOKU_AUDIT_KEY") or _lazy_secret("audit_key")
 # Where the embedded default keeps that key; None when it comes from the environment.
 AUDIT_KEY_FILE = None if env_str("SAIKOKU_AUDIT_KEY") else DATA_DIR / ".audit_key"
+# Keys that encrypt the TOTP secrets at rest (core/mfa.py reads them when first needed):
+# Fernet keys, comma-separated; the first encrypts, every one decrypts (rotation).
+SAIKOKU_OTP_KEY = env_str("SAIKOKU_OTP_KEY") or _lazy_secret("otp_key", _fernet_key)
 ALLOWED_HOSTS = env_list("SAIKOKU_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("SAIKOKU_CSRF_TRUSTED_ORIGINS", [])
 # Reverse proxies whose X-Forwarded-For the audit trail believes (core/audit.py).
@@ -117,6 +130,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_static",
     "saikoku.core",
     "saikoku.people",
     "saikoku.arrears",
@@ -137,6 +152,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "saikoku.core.middleware.SessionVerifiedOTPMiddleware",
+    "saikoku.core.middleware.AbsoluteSessionMiddleware",
+    "saikoku.core.middleware.MfaRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -163,6 +181,9 @@ TEMPLATES = [
 WSGI_APPLICATION = "saikoku.wsgi.application"
 
 AUTH_USER_MODEL = "core.User"
+# Passwords as ModelBackend checks them, then the validity period and the other login
+# checks of core/login_flow.py.
+AUTHENTICATION_BACKENDS = ["saikoku.core.backends.HandlerBackend"]
 LOGIN_URL = "login"
 # After login each role lands where its work is (web/landing.py); this is the fallback.
 LOGIN_REDIRECT_URL = "home"
@@ -173,19 +194,32 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# In the spirit of OWASP ASVS 5.0 (V6.2): at least 12 characters, not a common
+# password, not close to the user's own attributes; no composition rules (so no
+# "not only digits" rule either) and no periodic expiry.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {
+            "user_attributes": ("username", "first_name", "last_name", "email", "extension")
+        },
+    },
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": 12},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Wrong second-factor codes: the n-th consecutive failure locks the device for
+# factor × 2^(n-1) seconds (django-otp's ThrottlingMixin).
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 
 # Sessions end after inactivity; the page warns before (checklist: access control).
 # The expiry slides without a write on every request: core.middleware.SlidingSessionMiddleware.
-SESSION_COOKIE_AGE = env_int("SAIKOKU_SESSION_SECONDS", 30 * 60)
+SESSION_COOKIE_AGE = env_int("SAIKOKU_SESSION_SECONDS", 15 * 60)
+# However active, a session ends this long after its login (AbsoluteSessionMiddleware).
+SESSION_ABSOLUTE_SECONDS = env_int("SAIKOKU_SESSION_MAX_SECONDS", 8 * 60 * 60)
 SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True

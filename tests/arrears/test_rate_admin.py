@@ -6,6 +6,7 @@ import pytest
 
 from saikoku.arrears.models import LateChargeRate
 from saikoku.core.models import AuditEntry
+from support.personas import verified_client
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +21,7 @@ def _staff(user):
 
 
 def test_ward_admin_enters_next_years_rate(client, ward_admin):
-    client.force_login(_staff(ward_admin))
+    verified_client(_staff(ward_admin), client)
     assert client.get(ADD_URL).status_code == 200
     response = client.post(
         ADD_URL,
@@ -42,7 +43,7 @@ def test_a_correction_or_removal_in_the_admin_is_audited(client, ward_admin):
     rate = LateChargeRate.objects.create(
         year=2027, lower_percent="3.0", higher_percent="9.3", source="告示"
     )
-    client.force_login(_staff(ward_admin))
+    verified_client(_staff(ward_admin), client)
     response = client.post(
         f"/admin/arrears/latechargerate/{rate.pk}/change/",
         {"year": "2027", "lower_percent": "2.9", "higher_percent": "9.2", "source": "訂正"},
@@ -60,6 +61,6 @@ def test_a_correction_or_removal_in_the_admin_is_audited(client, ward_admin):
 @pytest.mark.parametrize("persona", ["operator", "supervisor", "ward_staff_tax", "auditor"])
 def test_other_roles_cannot_see_the_rates_even_as_staff(client, request, persona):
     user = _staff(request.getfixturevalue(persona))
-    client.force_login(user)
+    verified_client(user, client)
     assert client.get(ADD_URL).status_code == 403
     assert client.get("/admin/arrears/latechargerate/").status_code == 403

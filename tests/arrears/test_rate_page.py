@@ -18,6 +18,7 @@ from saikoku.core.models import AuditEntry
 from saikoku.interchange.services import package_import
 from saikoku.people.models import Resident
 from support.owed_package import NAKAMURA, build_owed_package
+from support.personas import verified_client
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +51,7 @@ def test_the_url_is_named():
 
 
 def test_ward_admin_sees_every_known_rate_newest_first(client, ward_admin):
-    client.force_login(ward_admin)
+    verified_client(ward_admin, client)
     response = client.get(URL)
     html = response.content.decode()
     assert response.status_code == 200
@@ -66,7 +67,7 @@ def test_ward_admin_sees_every_known_rate_newest_first(client, ward_admin):
     "persona", ["operator", "supervisor", "ward_staff_tax", "ward_staff_nhi", "auditor", "outsider"]
 )
 def test_other_roles_are_refused(client, request, persona):
-    client.force_login(request.getfixturevalue(persona))
+    verified_client(request.getfixturevalue(persona), client)
     assert client.get(URL).status_code == 403
     assert post(client).status_code == 403
     assert not LateChargeRate.objects.exists()
@@ -79,7 +80,7 @@ def test_anonymous_is_sent_to_login(client):
 
 
 def test_registering_a_year_is_audited_and_listed_with_who_and_when(client, ward_admin):
-    client.force_login(ward_admin)
+    verified_client(ward_admin, client)
     response = post(client, source="令和8年11月 財務省告示 平均貸付割合0.9%")
     assert response.status_code == 302 and response["Location"] == URL
     rate = LateChargeRate.objects.get(year=2027)
@@ -100,7 +101,7 @@ def test_registering_a_year_is_audited_and_listed_with_who_and_when(client, ward
 
 
 def test_the_audit_log_names_the_action(client, ward_admin):
-    client.force_login(ward_admin)
+    verified_client(ward_admin, client)
     post(client)
     html = client.get(reverse("audit_log")).content.decode()
     assert "延滞金の割合の登録" in html
@@ -126,7 +127,7 @@ def test_the_audit_log_names_the_action(client, ward_admin):
     ],
 )
 def test_wrong_input_is_explained_next_to_the_field(client, ward_admin, fields, field, message):
-    client.force_login(ward_admin)
+    verified_client(ward_admin, client)
     response = post(client, **fields)
     html = response.content.decode()
     assert response.status_code == 400
@@ -138,7 +139,7 @@ def test_wrong_input_is_explained_next_to_the_field(client, ward_admin, fields, 
 
 
 def test_a_year_registered_already_is_refused(client, ward_admin):
-    client.force_login(ward_admin)
+    verified_client(ward_admin, client)
     post(client)
     response = post(client, higher_percent="9.9")
     assert response.status_code == 400
@@ -147,7 +148,7 @@ def test_a_year_registered_already_is_refused(client, ward_admin):
 
 
 def test_the_page_in_english(client, ward_admin):
-    client.force_login(ward_admin)
+    verified_client(ward_admin, client)
     client.post(reverse("set_language"), {"language": "en", "next": URL})
     html = post(client, year="").content.decode()
     assert "Late-charge rate" in html
@@ -160,7 +161,7 @@ def test_the_payer_page_estimate_ends_when_the_rate_is_registered(client, ward_a
     )
     assert result.status == "imported", result.problems
     payer = Resident.objects.get(resident_no=NAKAMURA)
-    client.force_login(ward_admin)
+    verified_client(ward_admin, client)
     url = reverse("payer", args=[payer.pk])
 
     before = client.get(url, {"on": "R9.1.15"}).content.decode()

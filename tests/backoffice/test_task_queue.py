@@ -13,7 +13,7 @@ from django.urls import reverse
 import support.calls as support
 from saikoku.backoffice.models import Task
 from saikoku.core.models import AuditEntry
-from support.personas import make_user
+from support.personas import make_user, verified_client
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +44,7 @@ def world(db, tmp_path):
 
 def client_for(user) -> Client:
     client = Client()
-    client.force_login(user)
+    verified_client(user, client)
     return client
 
 

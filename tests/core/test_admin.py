@@ -6,6 +6,7 @@ from django.urls import reverse
 from saikoku.core.models import AuditEntry, User
 from saikoku.privacy.models import CustodyLedgerEntry
 from saikoku.privacy.services import custody_record
+from support.personas import verified_client
 
 
 @pytest.fixture
@@ -17,7 +18,7 @@ def staff_admin(ward_admin):
 
 @pytest.mark.django_db
 def test_ward_admin_creates_a_user_with_role_and_the_change_is_audited(client, staff_admin):
-    client.force_login(staff_admin)
+    verified_client(staff_admin, client)
     response = client.post(
         reverse("admin:core_user_add"),
         {
@@ -40,13 +41,13 @@ def test_ward_admin_creates_a_user_with_role_and_the_change_is_audited(client, s
 @pytest.mark.parametrize("role", ["operator", "supervisor", "auditor"])
 def test_other_roles_cannot_manage_users_even_with_the_staff_flag(client, role):
     user = User.objects.create_user(username="x", password="pw", role=role, is_staff=True)
-    client.force_login(user)
+    verified_client(user, client)
     assert client.get(reverse("admin:core_user_changelist")).status_code == 403
 
 
 @pytest.mark.django_db
 def test_users_are_deactivated_not_deleted(client, staff_admin, operator):
-    client.force_login(staff_admin)
+    verified_client(staff_admin, client)
     response = client.get(reverse("admin:core_user_delete", args=[operator.pk]))
     assert response.status_code == 403
 
@@ -62,7 +63,7 @@ def test_custody_ledger_is_readable_and_never_editable(client, staff_admin):
         files=[{"name": "persons.csv", "rows": 3, "sha256": "ab"}],
         sha256="cd",
     )
-    client.force_login(staff_admin)
+    verified_client(staff_admin, client)
     listing = client.get(reverse("admin:privacy_custodyledgerentry_changelist"))
     assert listing.status_code == 200
     assert "P-1" in listing.content.decode()

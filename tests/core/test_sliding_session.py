@@ -1,6 +1,6 @@
 """The inactivity timeout slides without a write of the session row on every request
 (core.middleware.SlidingSessionMiddleware), and a session still ends at most
-SESSION_COOKIE_AGE (30 minutes) after the operator's last request."""
+SESSION_COOKIE_AGE (15 minutes) after the operator's last request."""
 
 from __future__ import annotations
 
@@ -12,10 +12,12 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
 
+from support.personas import verified_client
+
 pytestmark = pytest.mark.django_db
 
 T0 = dt.datetime(2025, 11, 5, 10, 0, tzinfo=dt.UTC)
-AGE = dt.timedelta(minutes=30)
+AGE = dt.timedelta(minutes=15)
 
 
 def _expiry(client: Client) -> dt.datetime:
@@ -24,7 +26,7 @@ def _expiry(client: Client) -> dt.datetime:
 
 def _logged_in(operator) -> Client:
     client = Client()
-    client.force_login(operator)
+    verified_client(operator, client)
     return client
 
 
@@ -33,24 +35,24 @@ def test_the_row_is_written_again_only_once_half_the_age_has_passed(operator):
     with time_machine.travel(T0, tick=False) as clock:
         client.get(reverse("search"))
         assert _expiry(client) == T0 + AGE
-        clock.move_to(T0 + dt.timedelta(minutes=10))
+        clock.move_to(T0 + dt.timedelta(minutes=5))
         page = client.get(reverse("search")).content.decode()
         assert _expiry(client) == T0 + AGE  # not written
         # The page's timeout warning counts down what is really left.
-        assert 'data-session-age="1200"' in page
+        assert 'data-session-age="600"' in page
         # A renewal (htmx, keep-alive) restarts the warning from the full age.
-        assert 'data-session-max="1800"' in page
-        clock.move_to(T0 + dt.timedelta(minutes=16))
+        assert 'data-session-max="900"' in page
+        clock.move_to(T0 + dt.timedelta(minutes=8))
         page = client.get(reverse("search")).content.decode()
-        assert _expiry(client) == T0 + dt.timedelta(minutes=16) + AGE
-        assert 'data-session-age="1800"' in page
+        assert _expiry(client) == T0 + dt.timedelta(minutes=8) + AGE
+        assert 'data-session-age="900"' in page
 
 
 def test_a_session_ends_at_most_its_age_after_the_last_request(operator):
     client = _logged_in(operator)
     with time_machine.travel(T0, tick=False) as clock:
         client.get(reverse("search"))
-        clock.move_to(T0 + dt.timedelta(minutes=10))
+        clock.move_to(T0 + dt.timedelta(minutes=5))
         assert client.get(reverse("search")).status_code == 200
         clock.move_to(T0 + AGE + dt.timedelta(seconds=1))
         response = client.get(reverse("search"))

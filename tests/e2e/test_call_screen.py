@@ -6,7 +6,7 @@ import pytest
 import time_machine
 
 import support.calls as support
-from support.personas import PASSWORD, make_user
+from support.personas import login, make_user
 
 pytestmark = pytest.mark.e2e
 
@@ -23,10 +23,7 @@ def test_operator_takes_next_verifies_identity_records_a_promise_and_is_back_at_
         support.build_list(sv, operator=op)
         CallListEntry.objects.filter(payer_id=payers[support.AOKI]).update(priority=999)
 
-        page.goto(live_server.url + "/login/")
-        page.fill("#id_username", "op1")
-        page.fill("#id_password", PASSWORD)
-        page.press("#id_password", "Enter")
+        login(page, live_server, op)
         page.wait_for_url("**/calls/")
         page.goto(live_server.url + "/calls/")
         assert "N" in page.locator("[data-next]").inner_text()

@@ -4,20 +4,15 @@ banners, the audited reveal through htmx, and no horizontal scrolling."""
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth import get_user_model
 
-from support.personas import PASSWORD
+from support.personas import login
 
 pytestmark = pytest.mark.e2e
 
 
 def log_in(page, live_server, username: str) -> None:
-    page.goto(live_server.url + "/login/")
-    assert page.get_attribute("html", "lang") == "ja"
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.press("#id_password", "Enter")
-    # Each role lands on its own work (tests/e2e/test_landing.py); wait for that page.
-    page.wait_for_url(lambda url: "/login/" not in url)
+    login(page, live_server, get_user_model().objects.get(username=username))
 
 
 def has_no_horizontal_scrollbar(page) -> bool:

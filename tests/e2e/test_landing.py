@@ -4,19 +4,16 @@ menu, error pages are Japanese in the layout, and no page asks for a missing fav
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth import get_user_model
 
 from support.console_package import TAKAHASHI
-from support.personas import PASSWORD
+from support.personas import login
 
 pytestmark = pytest.mark.e2e
 
 
 def log_in(page, live_server, username: str) -> None:
-    page.goto(live_server.url + "/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.press("#id_password", "Enter")
-    page.wait_for_url(lambda url: "/login/" not in url)
+    login(page, live_server, get_user_model().objects.get(username=username))
 
 
 def test_the_auditor_lands_on_the_audit_log_with_the_menu(page, live_server, auditor):

@@ -8,23 +8,15 @@ import pytest
 
 from saikoku.arrears.late_charge import shipped_rate_table
 from saikoku.arrears.models import LateChargeRate
-from support.personas import PASSWORD
+from support.personas import login
 
 pytestmark = pytest.mark.e2e
 
 NEXT = max(shipped_rate_table().years) + 1  # the first year without a shipped rate
 
 
-def log_in(page, live_server, username: str) -> None:
-    page.goto(live_server.url + "/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.press("#id_password", "Enter")
-    page.wait_for_url(lambda url: "/login/" not in url)
-
-
 def test_a_january_promise_is_quoted_as_an_estimate(page, live_server, operator, imported_payers):
-    log_in(page, live_server, "op1")
+    login(page, live_server, operator)
     url = f"{live_server.url}/payers/{imported_payers['100000000003']}/"
     page.goto(url)
     owed = page.locator("#owed")

@@ -6,21 +6,18 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from saikoku.arrears.late_charge import shipped_rate_table
 from saikoku.arrears.models import LateChargeRate
-from support.personas import PASSWORD
+from support.personas import login
 
 pytestmark = pytest.mark.e2e
 
 
 def log_in(page, live_server, username: str) -> None:
-    page.goto(live_server.url + "/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.press("#id_password", "Enter")
-    page.wait_for_url(lambda url: "/login/" not in url)
+    login(page, live_server, get_user_model().objects.get(username=username))
 
 
 def has_no_horizontal_scrollbar(page) -> bool:

@@ -9,14 +9,14 @@ from django.test import Client
 from django.urls import reverse
 
 from support.calls import NOW, build_list
-from support.personas import make_user
+from support.personas import make_user, verified_client
 
 pytestmark = pytest.mark.django_db
 
 
 def english_client(user) -> Client:
     client = Client()
-    client.force_login(user)
+    verified_client(user, client)
     client.post(reverse("set_language"), {"language": "en", "next": reverse("home")})
     return client
 

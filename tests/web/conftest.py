@@ -10,6 +10,7 @@ from saikoku.core.permissions import register_work_source, unregister_work_sourc
 from saikoku.interchange.services import package_import
 from saikoku.people.models import Resident
 from support.console_package import build_console_package
+from support.personas import verified_client
 
 
 @pytest.fixture(autouse=True)
@@ -41,12 +42,10 @@ def payers(db, console_package_path) -> dict[str, int]:
 
 @pytest.fixture
 def client_for():
-    """client_for(user) -> a test client logged in as that user (None: anonymous)."""
+    """client_for(user) -> a test client logged in as that user, second factor done
+    (None: anonymous)."""
 
     def make(user) -> Client:
-        client = Client()
-        if user is not None:
-            client.force_login(user)
-        return client
+        return verified_client(user)
 
     return make

@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from support.console_package import TAKAHASHI
+from support.personas import verified_client
 
 
 def test_debug_is_off_in_tests(settings):
@@ -57,7 +58,7 @@ def test_a_403_is_one_line_in_the_server_log(client_for, auditor, caplog):
 
 def test_a_form_posted_without_its_token_gets_the_japanese_page(operator):
     client = Client(enforce_csrf_checks=True)
-    client.force_login(operator)
+    verified_client(operator, client)
     response = client.post(reverse("logout"))
     assert response.status_code == 403
     html = response.content.decode()

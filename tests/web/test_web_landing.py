@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from support.personas import PASSWORD
+from support.personas import client_login
 
 LANDINGS = [
     ("operator", "op1", "call_screen"),
@@ -21,8 +21,8 @@ LANDINGS = [
 def test_login_takes_each_role_straight_to_its_work(
     request, client_for, persona, username, url_name
 ):
-    request.getfixturevalue(persona)
-    response = client_for(None).post(reverse("login"), {"username": username, "password": PASSWORD})
+    user = request.getfixturevalue(persona)
+    response = client_login(client_for(None), user)
     assert response.status_code == 302
     assert response["Location"] == reverse(url_name)
 
@@ -38,10 +38,8 @@ def test_home_sends_each_role_to_its_landing_page_which_opens(
 
 
 def test_login_still_honours_the_page_the_user_was_sent_from(client_for, operator):
-    response = client_for(None).post(
-        reverse("login") + "?next=/search/",
-        {"username": "op1", "password": PASSWORD, "next": "/search/"},
-    )
+    # The page waits through the second factor.
+    response = client_login(client_for(None), operator, next_path="/search/")
     assert response["Location"] == "/search/"
 
 

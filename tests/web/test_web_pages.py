@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from saikoku.core.models import AuditEntry
 from support.console_package import TAKAHASHI
-from support.personas import PASSWORD
+from support.personas import client_login
 
 
 def pages_for(payers):
@@ -70,14 +70,14 @@ def test_login_page_logs_in_and_reports_a_wrong_password_in_japanese(client_for,
     # The field says 利用者ID, and so does the error.
     assert "利用者IDまたはパスワードが正しくありません" in html
     assert "ユーザー名" not in html
-    right = client.post(reverse("login"), {"username": "op1", "password": PASSWORD})
+    right = client_login(client, operator)
     assert right.status_code == 302 and right["Location"] == reverse("call_screen")
 
 
 def test_top_bar_names_user_role_and_department(client_for, ward_staff_tax):
     html = client_for(ward_staff_tax).get(reverse("search")).content.decode()
     assert "tax1" in html and "区職員" in html and "税務課" in html
-    assert 'data-session-age="1800"' in html
+    assert 'data-session-age="900"' in html
 
 
 def test_keepalive_renews_a_session_and_refuses_anonymous(client_for, operator):

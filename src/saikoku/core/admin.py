@@ -10,10 +10,19 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
 
 from saikoku.core.audit import audit_record, client_address
-from saikoku.core.models import User
+from saikoku.core.handlers import handler_history_record
+from saikoku.core.models import HandlerChangeKind, User
 from saikoku.core.roles import Capability, user_can
+from saikoku.core.sessions import user_sessions_end
+
+# Recovery codes are shown once to their owner and to nobody else: django-otp's admin
+# page for them (which lists the codes) is not offered. A ward_admin resets a user's
+# second factor on the handler page instead.
+if admin.site.is_registered(StaticDevice):
+    admin.site.unregister(StaticDevice)
 
 
 def is_ward_admin(request: HttpRequest) -> bool:
@@ -61,6 +70,10 @@ class UserAdmin(WardAdminOnly, DjangoUserAdmin):
         (None, {"fields": ("username", "password")}),
         (_("氏名"), {"fields": ("last_name", "first_name", "email")}),
         (_("役割"), {"fields": ("role", "department", "is_active", "is_staff")}),
+        (
+            _("取扱者"),
+            {"fields": ("organisation", "extension", "valid_from", "valid_until")},
+        ),
         (_("記録"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
@@ -74,6 +87,15 @@ class UserAdmin(WardAdminOnly, DjangoUserAdmin):
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
+        # The handler list's history sees every change, whichever screen made it.
+        changed = sorted(form.changed_data)
+        kind = HandlerChangeKind.CHANGED if change else HandlerChangeKind.ADDED
+        if change and "is_active" in changed:
+            kind = HandlerChangeKind.RESTORED if obj.is_active else HandlerChangeKind.REMOVED
+        actor = request.user if isinstance(request.user, User) else None
+        handler_history_record(user=obj, actor=actor, kind=kind, fields=changed)
+        if not obj.is_active:
+            user_sessions_end(obj)
         audit_record(
             actor=request.user,
             action="user_change" if change else "user_create",

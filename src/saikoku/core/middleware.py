@@ -1,10 +1,20 @@
 import time
 from collections.abc import Callable
+from functools import cache, partial
+from typing import Any
+from urllib.parse import quote
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
+from django.utils.functional import SimpleLazyObject
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.middleware import OTPMiddleware
+from django_otp.models import Device
+
+from saikoku.core.audit import audit_record, client_address
 
 
 class NoStoreMiddleware:
@@ -71,3 +81,96 @@ class SlidingSessionMiddleware:
             # Saved anyway (a login, the identity check): the stamp follows the save.
             session[RENEWED_KEY] = time.time()
         return response
+
+
+class AbsoluteSessionMiddleware:
+    """Ends a session SAIKOKU_SESSION_MAX_SECONDS after its login, however active it
+    was (ASVS 7.3: an absolute maximum session lifetime). The login time is stamped
+    into the session at login (core/sessions.py). Must come after
+    AuthenticationMiddleware."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from saikoku.core.login_flow import absolute_timeout_reached
+
+        user = request.user
+        if user.is_authenticated and absolute_timeout_reached(request):
+            audit_record(
+                actor=user,
+                action="session_expired",
+                object_type="user",
+                object_id=user.get_username(),
+                client_addr=client_address(request),
+            )
+            logout(request)
+            return _to_login(request)
+        return self.get_response(request)
+
+
+def _to_login(request: HttpRequest) -> HttpResponse:
+    url = reverse(settings.LOGIN_URL)
+    if request.method == "GET" and not request.headers.get("HX-Request"):
+        url += "?next=" + quote(request.get_full_path())
+    response = HttpResponseRedirect(url)
+    if request.headers.get("HX-Request"):
+        response["HX-Redirect"] = url
+    return response
+
+
+@cache
+def _mfa_open_paths() -> frozenset[str]:
+    """What a session may reach before its second factor: the MFA pages themselves and
+    what logging in or out needs."""
+    names = ("mfa_verify", "mfa_enrol", "login", "logout", "set_language", "healthz", "favicon")
+    return frozenset(reverse(name) for name in names)
+
+
+class SessionVerifiedOTPMiddleware(OTPMiddleware):
+    """django-otp's OTPMiddleware, with the device loaded only when a view asks for it.
+
+    The stock middleware reads the verifying device on every request to confirm it
+    still exists; here the session's marker (written by django_otp.login after a code
+    was accepted, and only then) is what counts, because the one way a device goes
+    away, `core.mfa.mfa_device_reset`, ends every session of its user. That keeps the
+    operator's hottest pages free of a query per request."""
+
+    def _verify_user_sync(self, request: HttpRequest, user: Any) -> Any:
+        self._init_user_fields(user)
+        if user.is_authenticated and request.session.get(DEVICE_ID_SESSION_KEY):
+            user.otp_device = SimpleLazyObject(partial(self._load_device, request, user))
+        return user
+
+    def _load_device(self, request: HttpRequest, user: Any) -> Any:
+        persistent_id = self._normalize_persistent_id(request.session[DEVICE_ID_SESSION_KEY])
+        return self._finalize_device(request, user, Device.from_persistent_id(persistent_id))
+
+
+class MfaRequiredMiddleware:
+    """Until the second factor is done, a logged-in session reaches only the MFA pages:
+    every other request is sent to the MFA step, whatever URL was typed. Must come
+    after SessionVerifiedOTPMiddleware (which sets `user.is_verified()`)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        path = request.path_info
+        if (
+            user.is_authenticated
+            and not user.is_verified()  # type: ignore[attr-defined]
+            and path not in _mfa_open_paths()
+            and not path.startswith("/" + settings.STATIC_URL.lstrip("/"))
+        ):
+            from saikoku.core.login_flow import mfa_remember_next, mfa_step_url
+
+            if request.method == "GET" and not request.headers.get("HX-Request"):
+                mfa_remember_next(request, request.get_full_path())
+            url = mfa_step_url(user)
+            response = HttpResponseRedirect(url)
+            if request.headers.get("HX-Request"):
+                response["HX-Redirect"] = url
+            return response
+        return self.get_response(request)

@@ -44,12 +44,24 @@ class Capability(StrEnum):
     WORK_DEPARTMENT_QUEUE = "work_department_queue"
     # Manage users and settings.
     ADMINISTER = "administer"
+    # Manage the designated handlers (取扱責任者・取扱者): list, add, change, disable,
+    # reset a second factor, export the list for the ward.
+    MANAGE_HANDLERS = "manage_handlers"
+    # One's own account: change one's password, list and end one's own sessions.
+    OWN_ACCOUNT = "own_account"
 
 
 C = Capability
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.OPERATOR: frozenset(
-        {C.WORK_WITH_PAYERS, C.REVEAL_ACCOUNT, C.TAKE_ASSIGNMENTS, C.CALL, C.AMEND_RECORDS}
+        {
+            C.WORK_WITH_PAYERS,
+            C.REVEAL_ACCOUNT,
+            C.TAKE_ASSIGNMENTS,
+            C.CALL,
+            C.AMEND_RECORDS,
+            C.OWN_ACCOUNT,
+        }
     ),
     Role.SUPERVISOR: frozenset(
         {
@@ -61,10 +73,17 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             C.AMEND_RECORDS,
             C.AMEND_ANY_RECORD,
             C.READ_ALL_TASKS,
+            C.OWN_ACCOUNT,
         }
     ),
     Role.WARD_STAFF: frozenset(
-        {C.WORK_WITH_PAYERS, C.READ_CAUTION_NOTE, C.REVEAL_ACCOUNT, C.WORK_DEPARTMENT_QUEUE}
+        {
+            C.WORK_WITH_PAYERS,
+            C.READ_CAUTION_NOTE,
+            C.REVEAL_ACCOUNT,
+            C.WORK_DEPARTMENT_QUEUE,
+            C.OWN_ACCOUNT,
+        }
     ),
     Role.WARD_ADMIN: frozenset(
         {
@@ -79,9 +98,11 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             C.EXPORT_RESULTS,
             C.READ_ALL_TASKS,
             C.ADMINISTER,
+            C.MANAGE_HANDLERS,
+            C.OWN_ACCOUNT,
         }
     ),
-    Role.AUDITOR: frozenset({C.READ_AUDIT}),
+    Role.AUDITOR: frozenset({C.READ_AUDIT, C.OWN_ACCOUNT}),
 }
 del C
 

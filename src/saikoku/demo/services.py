@@ -17,7 +17,15 @@ from django.db.models import Exists, F, OuterRef
 
 from saikoku.arrears.models import Assessment, Bill
 from saikoku.backoffice.models import Task, TaskKind
-from saikoku.core.models import DEPARTMENT_LEVIES, Department, Role
+from saikoku.core.handlers import handler_history_record
+from saikoku.core.mfa import totp_device_create, totp_device_enrolled
+from saikoku.core.models import (
+    DEPARTMENT_LEVIES,
+    ROLE_ORGANISATION,
+    Department,
+    HandlerChangeKind,
+    Role,
+)
 from saikoku.demo.generator import PackageSummary, generate_package
 from saikoku.interchange.models import ImportedPackage
 from saikoku.interchange.services import ImportResult, package_import, write_report
@@ -73,7 +81,11 @@ def demo_data_load(
 
 def demo_users_ensure() -> list[DemoLogin]:
     """Creates the demo users that are missing and puts every one back on its role.
-    A password is set only when the user is created, so a changed one survives."""
+    A password is set only when the user is created, so a changed one survives.
+
+    Each is marked a demo user (a production start refuses while any exists,
+    core/checks.py) and has an authenticator enrolled, whose current code
+    `saikoku demo-otp USER` prints: the demo skips the QR step, not the second factor."""
     user_model = get_user_model()
     logins = []
     with transaction.atomic():
@@ -81,12 +93,18 @@ def demo_users_ensure() -> list[DemoLogin]:
             user, created = user_model.objects.get_or_create(username=username)
             user.role = role
             user.department = department
+            user.organisation = ROLE_ORGANISATION[role]
+            user.is_demo = True
             # The ward administrator manages users in Django's admin site.
             user.is_staff = user.is_superuser = role == Role.WARD_ADMIN
             user.is_active = True
             if created:
                 user.set_password(demo_password(username))
             user.save()
+            if created:
+                handler_history_record(user=user, actor=None, kind=HandlerChangeKind.ADDED)
+            if totp_device_enrolled(user) is None:
+                totp_device_create(user=user, confirmed=True)
             logins.append(DemoLogin(username, demo_password(username), role, department))
     return logins
 

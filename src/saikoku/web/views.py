@@ -19,6 +19,7 @@ from saikoku.arrears.owed import BillFacts, OwedSummary, bill_facts, owed_as_of
 from saikoku.arrears.rates import current_rate_table
 from saikoku.arrears.selectors import account_for_user, payer_overview
 from saikoku.core.audit import audit_record, client_address
+from saikoku.core.login_flow import mfa_remember_next, mfa_step_url
 from saikoku.core.permissions import (
     can_see_caution_note,
     capability_required,
@@ -64,6 +65,12 @@ class ConsoleLoginView(LoginView):
 
     def get_default_redirect_url(self) -> str:
         return landing_url(self.request.user) or super().get_default_redirect_url()
+
+    def get_success_url(self) -> str:
+        # The password is only the first step: the page asked for waits until the
+        # second factor is done (core/login_flow.py).
+        mfa_remember_next(self.request, self.get_redirect_url())
+        return mfa_step_url(self.request.user)
 
 
 @require_GET

@@ -16,7 +16,7 @@ from django.urls import reverse
 from saikoku.core.models import AuditEntry
 from saikoku.outreach.models import CallListEntry, ContactRecord, Promise
 from support.calls import AOKI, ISHII, NOW, build_list
-from support.personas import make_user
+from support.personas import make_user, verified_client
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +28,7 @@ def op_client(calls_payers):
     build_list(sv, operator=op)
     CallListEntry.objects.filter(payer_id=calls_payers[AOKI]).update(priority=999)
     client = Client()
-    client.force_login(op)
+    verified_client(op, client)
     return client
 
 
@@ -81,7 +81,7 @@ def test_a_forged_promise_without_identity_is_refused_in_japanese(op_client):
 @time_machine.travel(NOW, tick=False)
 def test_ward_staff_cannot_use_the_call_screen(calls_payers):
     client = Client()
-    client.force_login(make_user("tax", "ward_staff", "tax"))
+    verified_client(make_user("tax", "ward_staff", "tax"), client)
     assert client.get(reverse("call_screen")).status_code == 403
 
 
@@ -91,7 +91,7 @@ def test_operator_opening_a_payer_outside_their_work_gives_a_reason_and_is_flagg
 ):
     op = make_user("op", "operator")
     client = Client()
-    client.force_login(op)
+    verified_client(op, client)
     url = reverse("payer", args=[calls_payers[ISHII]])
     form = client.get(url).content.decode()
     assert "閲覧の理由" in form and "石井" not in form

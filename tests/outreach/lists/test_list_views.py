@@ -10,11 +10,12 @@ from saikoku.core.models import AuditEntry
 from saikoku.outreach.lists.services import call_list_build
 from saikoku.outreach.models import CallList, CallListEntry, ContactApproval
 from support.lists_package import CAUTION, NOW, PLAIN
+from support.personas import verified_client
 
 
 def client_for(user) -> Client:
     client = Client()
-    client.force_login(user)
+    verified_client(user, client)
     return client
 
 

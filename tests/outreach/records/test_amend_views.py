@@ -11,7 +11,7 @@ from django.urls import reverse
 from saikoku.core.models import AuditEntry
 from saikoku.outreach.models import ContactRecord
 from support.calls import AOKI, NOW, record_contact
-from support.personas import make_user
+from support.personas import make_user, verified_client
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +41,7 @@ def original(people, calls_payers):
 
 def client_of(user) -> Client:
     client = Client()
-    client.force_login(user)
+    verified_client(user, client)
     return client
 
 

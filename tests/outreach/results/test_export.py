@@ -27,6 +27,7 @@ from saikoku.outreach.results.services import results_export
 from saikoku.people.models import Phone
 from saikoku.privacy.models import CustodyLedgerEntry
 from support.calls import record_contact
+from support.personas import verified_client
 from support.results_package import (
     NAKAMURA,
     NAKAMURA_MOBILE,
@@ -256,7 +257,7 @@ def data_dir(settings, tmp_path):
 
 def logged_in(user) -> Client:
     client = Client()
-    client.force_login(user)
+    verified_client(user, client)
     return client
 
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 from saikoku.arrears.owed import OwedLine
 from saikoku.core.dates import format_wareki
 from saikoku.core.middleware import session_seconds_left
+from saikoku.core.models import Department, Organisation, Role
 from saikoku.core.money import format_yen
 from saikoku.core.roles import Capability, user_can
 from saikoku.web.forms import AUDIT_ACTIONS
@@ -47,7 +48,13 @@ def console_context(context: template.Context) -> dict[str, object]:
     """What the layout needs to know about the user: the navigation shows only what
     the role may use (the server refuses the rest anyway)."""
     user = context.get("user")
+    is_verified = getattr(user, "is_verified", None)
     return {
+        # The second factor is done (django-otp); before it the layout offers no menu,
+        # as the server offers no page but the MFA step (core/middleware.py).
+        "verified": bool(is_verified()) if callable(is_verified) else False,
+        "can_handlers": user_can(user, Capability.MANAGE_HANDLERS),
+        "can_account": user_can(user, Capability.OWN_ACCOUNT),
         "can_overview": user_can(user, Capability.ADMINISTER),
         "can_search": user_can(user, Capability.WORK_WITH_PAYERS),
         "can_audit": user_can(user, Capability.READ_AUDIT),
@@ -132,3 +139,17 @@ def late_charge_breakdown(line: OwedLine) -> SafeString | str:
     return mark_safe(  # noqa: S308 - every part is escaped just above
         " ／ ".join(f'<span class="nowrap">{escape(part)}</span>' for part in parts)
     )
+
+
+_CHOICES = {"organisation": Organisation, "role": Role, "department": Department}
+
+
+@register.simple_tag
+def choice_label(kind: str, value: str) -> str:
+    """The words for a stored choice (the handler list keeps values, not labels)."""
+    if not value:
+        return "—"
+    try:
+        return str(_CHOICES[kind](value).label)
+    except (KeyError, ValueError):
+        return value

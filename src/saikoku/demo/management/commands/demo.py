@@ -39,6 +39,9 @@ def _pad(text: str, width: int) -> str:
 
 class Command(BaseCommand):
     help = _("デモを起動します（初回はデータを生成して取り込みます）。")
+    # The demo's users trip saikoku.E101 in a shell without SAIKOKU_DEMO; the server
+    # this command starts has it set, and runs the checks itself.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--scale", type=float, default=1.0, help=_("1.0 = 新宿区の規模"))
@@ -88,6 +91,12 @@ class Command(BaseCommand):
             if login.department:
                 role += f"（{Department(login.department).label}）"
             self.stdout.write(f"  {_pad(login.username, 12)} {_pad(login.password, 26)} {role}")
+        self.stdout.write(
+            _(
+                "確認コード（認証アプリの6桁）は、別の端末で saikoku demo-otp 利用者ID "
+                "を実行すると表示されます（例: saikoku demo-otp operator）。"
+            )
+        )
         if options["no_serve"]:
             return
         self.stdout.write("")
