@@ -30,10 +30,14 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(autouse=True)
-def _operators_work_every_payer():
+def _operators_work_every_payer(request):
     """These tests are about the payer page itself; purpose-bound access (an operator
     outside their own work gives a reason first) is tested in
-    tests/outreach/test_calls_views.py. Here operators open payers as their own work."""
+    tests/outreach/calls/test_calls_views.py and, marked purpose_bound, in the browser.
+    Here operators open payers as their own work."""
+    if request.node.get_closest_marker("purpose_bound"):
+        yield
+        return
     register_work_source(_every_payer, first=True)
     yield
     unregister_work_source(_every_payer)

@@ -1,4 +1,5 @@
-"""The call screen in a real browser at 1366×768: Next, identity, a promise, back to Next."""
+"""The call screen in a real browser at 1366×768: Next, identity, a promise, and the
+next payer's screen at once."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from support.personas import login, make_user
 pytestmark = pytest.mark.e2e
 
 
-def test_operator_takes_next_verifies_identity_records_a_promise_and_is_back_at_next(
+def test_operator_takes_next_verifies_identity_records_a_promise_and_gets_the_next_payer(
     page, live_server, transactional_db, tmp_path
 ):
     from saikoku.outreach.models import CallListEntry, Promise
@@ -24,7 +25,7 @@ def test_operator_takes_next_verifies_identity_records_a_promise_and_is_back_at_
         CallListEntry.objects.filter(payer_id=payers[support.AOKI]).update(priority=999)
 
         login(page, live_server, op)
-        page.wait_for_url("**/calls/")
+        assert page.url.endswith("/calls/")
         page.goto(live_server.url + "/calls/")
         assert "N" in page.locator("[data-next]").inner_text()
         page.locator("h1").click()
@@ -49,8 +50,9 @@ def test_operator_takes_next_verifies_identity_records_a_promise_and_is_back_at_
         page.fill("#id_promise_on", "+7")
         page.fill("#id_promise_amount", "60000")
         page.press("#id_promise_amount", "Enter")
-        page.wait_for_selector("[data-next]")
+        page.wait_for_function("!document.querySelector('h1').innerText.includes('青木')")
         assert "記録しました" in page.content()
+        assert page.locator("[data-outcome-form]").count() == 1
         assert page.locator("h1").count() == 1
 
     promise = Promise.objects.get(payer_id=payers[support.AOKI])

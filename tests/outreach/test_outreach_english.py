@@ -35,7 +35,7 @@ def test_call_screen_speaks_english_after_the_switch(calls_payers):
         "Identity check",
         "Amounts are shown after the identity check.",
         "Number to call",
-        "Outcome (keys 1–9)",
+        "Outcome (press the key shown)",
         "No answer",
         "Voicemail (no message left)",
         "Record and next",

@@ -41,7 +41,7 @@ def test_caution_banner_has_icon_and_word_and_shows_the_reason_to_ward_staff_onl
 ):
     for user in (ward_staff_tax, ward_admin):
         banners = banners_of(page_of(client_for(user), payers, TAKAHASHI))
-        assert "banner-red" in banners and "処理注意" in banners and "⚠" in banners
+        assert "banner-red" in banners and "処理注意" in banners and '<svg class="icon"' in banners
         assert CAUTION_NOTE in banners
     for user in (operator, supervisor):
         html = page_of(client_for(user), payers, TAKAHASHI)

@@ -304,12 +304,17 @@ class ContactRecord(models.Model):
 
 class Promise(models.Model):
     """A promise to pay (納付約束): kept when later payments cover the amount by the
-    date plus the grace days, otherwise broken on the day after."""
+    date plus the grace days, otherwise broken on the day after.
+
+    A correction of the contact record (records.services.contact_record_amend) changes
+    the promise's date and amount, the earlier values kept in `amended_from`, or
+    cancels it when the correction says no promise was made."""
 
     class Status(models.TextChoices):
         OPEN = "open", _("約束中")
         KEPT = "kept", _("履行")
         BROKEN = "broken", _("不履行")
+        CANCELLED = "cancelled", _("取消（記録の訂正）")
 
     payer = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="promises")
     contact_record = models.OneToOneField(ContactRecord, on_delete=models.PROTECT)
@@ -319,6 +324,10 @@ class Promise(models.Model):
     balance_at_promise = models.BigIntegerField(_("約束時の未納額"))
     status = models.CharField(_("状態"), max_length=10, choices=Status.choices, default=Status.OPEN)
     evaluated_at = models.DateTimeField(_("判定日時"), null=True, blank=True)
+    # The promise as it stood before each correction, oldest first: {"promised_on",
+    # "amount", "status", "record" (the contact record it came from), "amended_by"
+    # (the correcting record), "at"}. The contact records themselves never change.
+    amended_from = models.JSONField(_("訂正前の約束"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("納付約束")

@@ -1,9 +1,11 @@
 """The call screen over HTTP: no amounts before the server has recorded the identity
-check, a save returns to Next, and purpose-bound access to other payers."""
+check, a save opens the next payer, the idle screen's day, and purpose-bound access to
+other payers."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
@@ -14,8 +16,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from saikoku.core.models import AuditEntry
-from saikoku.outreach.models import CallListEntry, ContactRecord, Promise
-from support.calls import AOKI, ISHII, NOW, build_list
+from saikoku.outreach.models import Callback, CallListEntry, ContactRecord, Promise, Team
+from support.calls import AOKI, ETO, ISHII, NOW, UEDA, build_list
 from support.personas import make_user, verified_client
 
 pytestmark = pytest.mark.django_db
@@ -40,30 +42,70 @@ def test_screen_shows_no_amount_until_identity_is_confirmed_on_the_server(op_cli
     page = op_client.get(reverse("call_screen")).content.decode()
     assert "青木 一郎" in page
     assert "¥" not in page
-    assert 'value="promise_to_pay"' not in page  # only the outcomes that need no identity
-    assert 'value="contacted_other_party"' in page
+    # The outcomes that need identity are shown with their key, and disabled.
+    assert re.search(r'value="promise_to_pay" data-key="5"[^>]* disabled', page)
+    assert not re.search(r'value="contacted_other_party"[^>]* disabled', page)
     # A hidden field or a query string cannot unlock the amounts.
     assert "¥" not in op_client.get(reverse("call_screen") + "?verified=1").content.decode()
     assert op_client.post(reverse("call_identity"), {"name": "on"}).status_code == 400
     op_client.post(reverse("call_identity"), {"name": "on", "birth_date": "on"})
     page = op_client.get(reverse("call_screen")).content.decode()
     assert "¥120,000" in page
-    assert 'value="promise_to_pay"' in page
+    assert re.search(r'value="promise_to_pay" data-key="5"[^>]*>', page)
+    assert not re.search(r'value="promise_to_pay"[^>]* disabled', page)
+
+
+def _h1(page: str) -> str:
+    return re.search(r"<h1[^>]*>(.*?)</h1>", page, re.S)[1]
 
 
 @time_machine.travel(NOW, tick=False)
-def test_promise_saved_from_the_screen_returns_to_next(op_client, calls_payers):
+def test_a_saved_promise_opens_the_next_payer_at_once(op_client, calls_payers):
     op_client.post(reverse("call_next"))
     op_client.post(reverse("call_identity"), {"name": "on", "address": "on"})
     response = op_client.post(
         reverse("call_record"),
         {"outcome": "promise_to_pay", "promise_on": "+7", "promise_amount": "60,000"},
+        follow=True,
     )
-    assert response.status_code == 302 and response["Location"] == reverse("call_screen")
+    assert response.redirect_chain == [(reverse("call_screen"), 302)]
     promise = Promise.objects.get(payer_id=calls_payers[AOKI])
     assert str(promise.promised_on) == "2025-11-12" and promise.amount == 60000
-    idle = op_client.get(reverse("call_screen")).content.decode()
-    assert "data-next" in idle and "記録しました" in idle
+    page = response.content.decode()
+    # The next payer is on the screen, locked, identity not yet confirmed; no N needed.
+    assert "記録しました" in page and "data-outcome-form" in page
+    assert "青木" not in _h1(page) and "¥" not in page
+    locked = CallListEntry.objects.get(locked_by__username="op")
+    assert locked.payer_id != calls_payers[AOKI]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_last_save_of_the_day_lands_on_the_idle_screen_saying_so(op_client, calls_payers):
+    CallListEntry.objects.exclude(payer_id=calls_payers[AOKI]).update(status="done")
+    op_client.post(reverse("call_next"))
+    response = op_client.post(reverse("call_record"), {"outcome": "refused"}, follow=True)
+    page = response.content.decode()
+    assert "記録しました。" in page and "いま架電できる対象はありません。" in page
+    assert "data-next" in page and "data-outcome-form" not in page
+
+
+@time_machine.travel(NOW, tick=False)
+def test_every_outcome_shows_the_same_key_before_and_after_identity(op_client):
+    from saikoku.outreach.outcomes import OUTCOMES
+
+    op_client.post(reverse("call_next"))
+
+    def keys(page: str) -> dict[str, str]:
+        found = dict(re.findall(r'value="([a-z_]+)" data-key="(.)"', page))
+        shown = dict(re.findall(r'for="outcome-([a-z_]+)"><kbd>(.)</kbd>', page))
+        assert {code: key.upper() for code, key in found.items()} == shown
+        return found
+
+    before = keys(op_client.get(reverse("call_screen")).content.decode())
+    op_client.post(reverse("call_identity"), {"name": "on", "birth_date": "on"})
+    after = keys(op_client.get(reverse("call_screen")).content.decode())
+    assert before == after == {code: o.key for code, o in OUTCOMES.items()}
+    assert len(set(after.values())) == len(OUTCOMES)
 
 
 @time_machine.travel(NOW, tick=False)
@@ -121,7 +163,10 @@ def test_operator_opening_a_payer_on_their_list_needs_no_reason(op_client, calls
 # claim 2, the durable transaction's savepoint in the test (2).
 NEXT_QUERIES = 14
 SCREEN_QUERIES = {"postgresql": 16, "sqlite": 15}  # 19 and 18 before: the session save
-SAVE_QUERIES = {"postgresql": 17, "sqlite": 16}  # 20 and 19 before: the session save
+# The save then claims the next payer in the same request (the operator's loop): the
+# 16 of the save (20 and 19 before the session save), then the claim's 11 (the claim
+# of NEXT_QUERIES without the session, the user and the rules row, read once).
+SAVE_QUERIES = {"postgresql": 28, "sqlite": 27}
 
 
 @time_machine.travel(NOW, tick=False)
@@ -162,3 +207,89 @@ def test_next_outside_the_contact_hours_says_when_calling_opens(op_client):
     text = response.content.decode()
     assert "連絡可能時間外です。令和7年11月10日（月）09:00 から架電できます。" in text
     assert not CallListEntry.objects.filter(locked_by__isnull=False).exists()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_idle_screen_shows_todays_callbacks_and_the_operators_list_progress(
+    op_client, calls_payers
+):
+    op = get_user_model().objects.get(username="op")
+    team = Team.objects.create(name="第1班")
+    team.members.add(op)
+    mate = make_user("mate", "operator")
+    team.members.add(mate)
+    later = NOW + dt.timedelta(hours=8)  # 18:00 today
+    Callback.objects.create(
+        payer_id=calls_payers[ISHII], due_at=later, owner=op, created_by=op, created_at=NOW,
+        requested_by_payer=True,
+    )  # fmt: skip
+    Callback.objects.create(
+        payer_id=calls_payers[UEDA], due_at=NOW + dt.timedelta(hours=2), team=team,
+        created_by=mate, created_at=NOW,
+    )  # fmt: skip
+    # Tomorrow's, and another operator's own: not on this operator's day.
+    Callback.objects.create(
+        payer_id=calls_payers[ETO], due_at=NOW + dt.timedelta(days=1), owner=op,
+        created_by=op, created_at=NOW,
+    )  # fmt: skip
+    Callback.objects.create(
+        payer_id=calls_payers[ETO], due_at=later, owner=mate, created_by=mate, created_at=NOW
+    )
+    page = op_client.get(reverse("call_screen")).content.decode()
+    day = page.split("data-callbacks", 1)[1].split("</section>", 1)[0]
+    rows = re.findall(r"<tr><td[^>]*>(.*?)</td>\s*<td>(.*?)</td>\s*<td>(.*?)</td></tr>", day, re.S)
+    shown = [(t.strip()[-5:], re.sub(r"<[^>]+>", "", who).strip(), mine) for t, who, mine in rows]
+    assert shown == [("12:00", "上田 三郎", "チーム"), ("18:00", "石井 二郎 相手方の依頼", "自分")]
+    assert "江藤" not in day
+    lists = page.split("data-my-lists", 1)[1].split("</section>", 1)[0]
+    assert "11月 催告" in lists
+    assert re.search(r'<td class="num">4</td><td class="num">0</td><td class="num">4</td>', lists)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_call_screen_links_to_the_payer_page_which_opens_as_own_work(op_client, calls_payers):
+    op_client.post(reverse("call_next"))
+    page = op_client.get(reverse("call_screen")).content.decode()
+    url = reverse("payer", args=[calls_payers[AOKI]])
+    assert f'href="{url}" data-payer-page' in page
+    assert "青木 一郎" in op_client.get(url).content.decode()
+    entry = AuditEntry.objects.filter(action="payer_view").last()
+    assert entry.detail == {"purpose": "payer_page"}  # no reason asked, not flagged
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_suggested_band_is_named_only_on_evidence_and_says_why(op_client, calls_payers):
+    op_client.post(reverse("call_next"))
+    page = op_client.get(reverse("call_screen")).content.decode()
+    # Never called: a number is suggested, no time of day.
+    assert "data-suggestion" in page and "data-suggested-band" not in page
+    op = get_user_model().objects.get(username="op")
+    evening = dt.datetime(2025, 10, 1, 18, 30, tzinfo=NOW.tzinfo)
+    for day, party in enumerate(["self", "none", "self", "none", "self"]):
+        ContactRecord.objects.create(
+            payer_id=calls_payers[AOKI], at=evening - dt.timedelta(days=day),
+            channel="outbound_call", operator=op, party=party, outcome="no_answer",
+        )  # fmt: skip
+    page = op_client.get(reverse("call_screen")).content.decode()
+    band = re.search(r"data-suggested-band>(.*?)</span>", page)[1]
+    assert band == "17:00〜19:00 に本人につながりやすい（この時間帯の架電 5回中 3回）"
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_reason_prompt_focuses_the_first_option_and_enter_without_one_says_what_to_do(
+    calls_payers,
+):
+    client = verified_client(make_user("op", "operator"))
+    url = reverse("payer", args=[calls_payers[ISHII]])
+    form = client.get(url).content.decode()
+    first = re.search(r'<input type="radio" name="purpose"[^>]*>', form)[0]
+    assert 'data-key="1"' in first and "autofocus" in first
+    assert "<kbd>4</kbd>" in form
+    # What Enter sends with nothing chosen: the empty reason before the radios.
+    page = client.get(url + "?purpose=").content.decode()
+    assert (
+        "閲覧の理由を選んでください。数字キー（1〜4）か矢印キーで選び、Enter で開きます。" in page
+    )
+    assert "石井" not in page
+    # A choice comes after the empty one and wins.
+    assert "石井 二郎" in client.get(url + "?purpose=&purpose=mail_or_visit").content.decode()

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from saikoku.core.models import AuditEntry
 from saikoku.interchange.services import package_import
 from saikoku.outreach.models import (
     CallList,
@@ -18,6 +19,7 @@ from saikoku.outreach.models import (
     Promise,
 )
 from saikoku.outreach.promises.services import promises_evaluate
+from saikoku.outreach.records.services import contact_record_amend
 from support.calls import record_contact
 from support.results_package import NAKAMURA, YAMAMOTO, build_delta
 
@@ -271,3 +273,138 @@ def test_the_daily_command_breaks_an_unkept_promise_without_any_package(payers, 
     promise.refresh_from_db()
     assert promise.status == "broken"
     assert "不履行 1 件" in out.getvalue()
+
+
+# Corrections (訂正) of the call that recorded the promise.
+CORRECTED_AT = datetime.datetime(2025, 11, 21, 9, 30, tzinfo=TOKYO)
+
+
+def amend_promise(promise, operator, *, outcome="promise_to_pay", **changes):
+    """A correction from the amend page: the original record stays, a new one amends it."""
+    return contact_record_amend(
+        actor=operator,
+        original=promise.contact_record,
+        note="訂正理由: 聞き違い",
+        outcome=outcome,
+        now=CORRECTED_AT,
+        **changes,
+    )
+
+
+def test_a_corrected_promised_day_is_what_the_payment_is_judged_against(payers, operator, tmp_path):
+    promise = record_promise(payers[YAMAMOTO], operator)
+    original = promise.contact_record
+    amendment = amend_promise(
+        promise, operator, promise_on=datetime.date(2025, 12, 10), promise_amount=30000
+    )
+    promise.refresh_from_db()
+    assert (promise.promised_on, promise.amount, promise.status) == (
+        datetime.date(2025, 12, 10),
+        30000,
+        "open",
+    )
+    # The original record is as it was; the promise remembers what it said.
+    original.refresh_from_db()
+    assert (original.promise_on, original.promise_amount) == (PROMISED_ON, 30000)
+    assert promise.contact_record_id == original.pk
+    assert [
+        {k: v for k, v in earlier.items() if k != "at"} for earlier in promise.amended_from
+    ] == [
+        {
+            "promised_on": "2025-11-20",
+            "amount": 30000,
+            "status": "open",
+            "record": original.pk,
+            "amended_by": amendment.pk,
+        }
+    ]
+    # Under the old day (grace to 11-23) this payment came too late; now it is in time.
+    import_delta(
+        tmp_path,
+        "D-1",
+        bills=[PAID_PERIOD_2],
+        payments=[payment("X1", "2025-12-05")],
+        on=datetime.date(2025, 12, 6),
+    )
+    promise.refresh_from_db()
+    assert promise.status == "kept"
+    entry = AuditEntry.objects.get(action="contact_record_amend")
+    assert entry.detail["promise"]["before"]["promised_on"] == "2025-11-20"
+    assert entry.detail["promise"]["after"]["promised_on"] == "2025-12-10"
+
+
+def test_a_corrected_amount_is_judged_again_at_once(payers, operator, tmp_path):
+    promise = record_promise(payers[YAMAMOTO], operator)
+    import_delta(
+        tmp_path,
+        "D-1",
+        bills=[["RT", 2025, "R25-000011", 2, 30000, "2025-09-01", 20000]],
+        payments=[payment("X1", "2025-11-18", amount=20000)],
+        on=datetime.date(2025, 11, 19),
+    )
+    promise.refresh_from_db()
+    assert promise.status == "open"  # ¥20,000 of ¥30,000
+    amend_promise(promise, operator, promise_on=PROMISED_ON, promise_amount=20000)
+    promise.refresh_from_db()
+    assert (promise.amount, promise.status) == (20000, "kept")
+
+
+def test_a_broken_promise_given_a_later_day_is_open_again_and_can_be_kept(
+    payers, operator, tmp_path
+):
+    promise = record_promise(payers[YAMAMOTO], operator)
+    promises_evaluate(today=datetime.date(2025, 11, 24))
+    promise.refresh_from_db()
+    assert promise.status == "broken"
+    amend_promise(promise, operator, promise_on=datetime.date(2025, 12, 10), promise_amount=30000)
+    promise.refresh_from_db()
+    assert promise.status == "open" and promise.amended_from[0]["status"] == "broken"
+    assert promises_evaluate(today=datetime.date(2025, 12, 13)) == {
+        "kept": 0,
+        "broken": 0,
+        "open": 1,
+    }
+    import_delta(
+        tmp_path, "D-1", payments=[payment("X1", "2025-12-12")], on=datetime.date(2025, 12, 13)
+    )
+    promise.refresh_from_db()
+    assert promise.status == "kept"
+
+
+def test_a_correction_without_a_promise_cancels_it_and_a_second_one_restores_it(payers, operator):
+    promise = record_promise(payers[YAMAMOTO], operator)
+    first = amend_promise(promise, operator, outcome="contacted_payer")
+    promise.refresh_from_db()
+    assert promise.status == "cancelled"
+    # Never judged broken, so the payer is not chased for a promise never made.
+    assert promises_evaluate(today=datetime.date(2025, 12, 1)) == {
+        "kept": 0,
+        "broken": 0,
+        "open": 0,
+    }
+    promise.refresh_from_db()
+    assert promise.status == "cancelled"
+    # A correction of the correction: the promise was made after all, on another day.
+    second = contact_record_amend(
+        actor=operator,
+        original=first,
+        note="訂正理由: やはり約束あり",
+        outcome="promise_to_pay",
+        promise_on=datetime.date(2025, 11, 28),
+        promise_amount=30000,
+        now=CORRECTED_AT,
+    )
+    promise.refresh_from_db()
+    assert (promise.promised_on, promise.status) == (datetime.date(2025, 11, 28), "open")
+    assert [(e["status"], e["record"], e["amended_by"]) for e in promise.amended_from] == [
+        ("open", promise.contact_record_id, first.pk),
+        ("cancelled", first.pk, second.pk),
+    ]
+
+
+def test_a_correction_of_the_note_alone_leaves_the_promise_as_it_was(payers, operator):
+    promise = record_promise(payers[YAMAMOTO], operator)
+    amend_promise(promise, operator, promise_on=PROMISED_ON, promise_amount=30000)
+    promise.refresh_from_db()
+    assert promise.amended_from == [] and promise.status == "open"
+    assert "promise" not in AuditEntry.objects.get(action="contact_record_amend").detail

@@ -3,6 +3,9 @@ and that the original stays as it was."""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 import pytest
 import time_machine
 from django.test import Client
@@ -162,3 +165,37 @@ def test_identity_cannot_be_added_when_correcting_an_unverified_call(people, cal
     response = client.post(amend_url(record), {**VALID, "outcome": "promise_to_pay"})
     assert response.status_code == 400
     assert not ContactRecord.objects.filter(amends=record).exists()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_form_starts_in_the_console_s_formats_and_the_call_screen_s_order(people, calls_payers):
+    record = record_contact(
+        actor=people["writer"],
+        payer_id=calls_payers[AOKI],
+        outcome="promise_to_pay",
+        identity_verified=True,
+        promise_on=dt.date(2026, 12, 9),
+        promise_amount=143400,
+        now=NOW,
+    )
+    client = client_of(people["writer"])
+    form = client.get(amend_url(record)).content.decode()
+    assert 'value="令和8年12月9日 (2026)"' in form and 'value="¥143,400"' in form
+    assert "2026-12-09" not in form and 'value="143400"' not in form
+    names = re.findall(r'name="(outcome|party|promise_on|promise_amount|note|reason)"', form)
+    assert names == ["outcome", "party", "promise_on", "promise_amount", "note", "reason"]
+    assert re.search(r'<textarea name="note" cols="60" rows="2"', form)
+    # The starting values are read back as they are shown (and ISO, and +7, too).
+    shown = {"outcome": "promise_to_pay", "party": "self", "promise_on": "令和8年12月9日 (2026)",
+             "promise_amount": "¥143,400", "note": "", "reason": "金額の確認"}  # fmt: skip
+    assert client.post(amend_url(record), shown).status_code == 302
+    amendment = ContactRecord.objects.get(amends=record)
+    assert (amendment.promise_on, amendment.promise_amount) == (dt.date(2026, 12, 9), 143400)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_shown_date_whose_western_year_disagrees_is_refused(people, calls_payers, original):
+    client = client_of(people["writer"])
+    response = client.post(amend_url(original), {**VALID, "promise_on": "令和7年11月20日 (2026)"})
+    assert response.status_code == 400
+    assert "日付として読めません。" in response.content.decode()

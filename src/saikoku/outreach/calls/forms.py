@@ -19,6 +19,8 @@ from saikoku.outreach.outcomes import OUTCOMES
 from saikoku.outreach.records.services import CallOutcome
 
 _IN_DAYS = re.compile(r"^\s*[+＋]\s*([0-9０-９]{1,3})\s*$")
+# The western year the console shows after a 和暦 date: 令和8年12月9日 (2026).
+_WESTERN_YEAR = re.compile(r"^(?P<date>.*?)\s*[(（]\s*(?P<year>[0-9０-９]{4})\s*[)）]\s*$")
 _CLOCK = re.compile(r"^\s*([0-9０-９]{1,2})\s*[:：]\s*([0-9０-９]{2})\s*$")
 
 # Reasons an operator may give to open a payer who is not in their work (CONSOLE.md:
@@ -32,10 +34,18 @@ PURPOSES = {
 
 
 def parse_promise_date(text: str, *, today: dt.date) -> dt.date:
-    """A date in any accepted form (和暦 too), or "+7" for seven days from today."""
+    """A date in any accepted form (和暦 too), "+7" for seven days from today, or a date
+    as the console shows it, with its western year after it (令和8年12月9日 (2026)): the
+    amend form starts from that, and the year in brackets must agree."""
     match = _IN_DAYS.match(text)
     if match:
         return today + dt.timedelta(days=int(unicodedata.normalize("NFKC", match[1])))
+    shown = _WESTERN_YEAR.match(text)
+    if shown:
+        date = parse_date(shown["date"])
+        if date.year != int(unicodedata.normalize("NFKC", shown["year"])):
+            raise InvalidDate(text)
+        return date
     return parse_date(text)
 
 
@@ -111,7 +121,9 @@ class OutcomeForm(forms.Form):
     outcome = forms.ChoiceField(
         label=_("結果"),
         choices=[(code, o.label) for code, o in OUTCOMES.items()],
-        error_messages={"required": _("結果を一覧から選んでください（1〜9キーでも選べます）。")},
+        error_messages={
+            "required": _("結果を一覧から選んでください（各結果に表示されたキーでも選べます）。")
+        },
     )
     party = forms.ChoiceField(
         label=_("応対者"),
@@ -151,5 +163,9 @@ class PurposeForm(forms.Form):
         label=_("閲覧の理由"),
         choices=list(PURPOSES.items()),
         widget=forms.RadioSelect,
-        error_messages={"required": _("閲覧の理由を選んでください。")},
+        error_messages={
+            "required": _(
+                "閲覧の理由を選んでください。数字キー（1〜4）か矢印キーで選び、Enter で開きます。"
+            )
+        },
     )

@@ -7,6 +7,7 @@ never because of a form field.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -24,7 +25,7 @@ from saikoku.core.permissions import capability_required
 from saikoku.core.roles import Capability
 from saikoku.outreach.calls.dialer import dial
 from saikoku.outreach.calls.forms import IdentityForm, OutcomeForm
-from saikoku.outreach.calls.selectors import WorkItem, call_screen, current_work
+from saikoku.outreach.calls.selectors import WorkItem, call_screen, current_work, operator_day
 from saikoku.outreach.calls.services import call_next, call_release
 from saikoku.outreach.models import ContactSettings
 from saikoku.outreach.outcomes import outcome_choices
@@ -68,25 +69,37 @@ def _render_screen(
 @require_GET
 @capability_required(Capability.CALL)
 def screen(request: HttpRequest) -> HttpResponse:
-    work = current_work(actor=request.user, now=timezone.now())
+    now = timezone.now()
+    work = current_work(actor=request.user, now=now)
     if work is None:
-        return render(request, "outreach/call_idle.html", {"nav": "calls"})
+        return render(
+            request,
+            "outreach/call_idle.html",
+            {**operator_day(request.user, now=now), "nav": "calls"},
+        )
     return _render_screen(request, work)
+
+
+def _claim_next(
+    request: HttpRequest, now: dt.datetime, contact_settings: ContactSettings | None = None
+) -> WorkItem | None:
+    """Claims the operator's next payer; when there is none, says why on the idle
+    screen (outside the contact hours: when calling opens again)."""
+    work = call_next(actor=request.user, now=now, contact_settings=contact_settings)
+    if work is None:
+        opens = next_open_at(now)
+        if opens is not None and opens > now:
+            message = _("連絡可能時間外です。%(when)s から架電できます。")
+            messages.info(request, message % {"when": format_when(opens)})
+        else:
+            messages.info(request, _("いま架電できる対象はありません。"))
+    return work
 
 
 @require_POST
 @capability_required(Capability.CALL)
 def next_payer(request: HttpRequest) -> HttpResponse:
-    now = timezone.now()
-    work = call_next(actor=request.user, now=now)
-    if work is None:
-        opens = next_open_at(now)
-        if opens is not None and opens > now:
-            # Outside the contact hours nobody is callable: say when it opens again.
-            message = _("連絡可能時間外です。%(when)s から架電できます。")
-            messages.info(request, message % {"when": format_when(opens)})
-        else:
-            messages.info(request, _("いま架電できる対象はありません。"))
+    _claim_next(request, timezone.now())
     return redirect("call_screen")
 
 
@@ -106,7 +119,9 @@ def identity(request: HttpRequest) -> HttpResponse:
 @require_POST
 @capability_required(Capability.CALL)
 def record(request: HttpRequest) -> HttpResponse:
-    """Saves the outcome and returns to "Next"."""
+    """Saves the outcome and opens the next payer at once (the center's whole day is
+    this loop): the save, then the claim of "Next", then a redirect to the screen,
+    which shows the next payer, or the idle screen saying why there is none."""
     now = timezone.now()
     contact_settings = ContactSettings.current()
     work = current_work(actor=request.user, now=now, contact_settings=contact_settings)
@@ -132,6 +147,7 @@ def record(request: HttpRequest) -> HttpResponse:
         else:
             request.session.pop(SESSION_KEY, None)
             messages.success(request, _("記録しました。"))
+            _claim_next(request, now, contact_settings)
             return redirect("call_screen")
     return _render_screen(request, work, form=form, status=400)
 

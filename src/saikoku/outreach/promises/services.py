@@ -11,6 +11,11 @@ changed bill rows without the payment rows behind them.
 A promise not kept becomes *broken* on the day after promised day + grace; a broken
 payer returns to call lists with priority (priority.py reads the status).
 
+A correction of the call's record that changes the promised day or amount changes the
+promise itself (records/services.py, `contact_record_amend`): it is judged again from
+scratch with the new figures, its earlier ones kept in `Promise.amended_from`; a
+correction saying no promise was made cancels it (status cancelled, never judged).
+
 A payment dated within the window can arrive in a package after the promise was judged
 broken (the ward records some payments late). Such a promise is turned to kept when
 that package arrives, so the payer is not chased for a promise they kept. Only dated
@@ -21,6 +26,7 @@ time.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 from django.db.models import F, Q, Sum
@@ -35,18 +41,23 @@ REOPEN_DAYS = 60
 CHUNK = 10_000
 
 
-def promises_evaluate(*, today: date) -> dict[str, int]:
+def promises_evaluate(*, today: date, promise_ids: Iterable[int] | None = None) -> dict[str, int]:
     """Judges every open promise (and recently broken ones, see the module docstring)
     as of `today`; returns {"kept": n, "broken": n, "open": n}: how many became kept,
     how many became broken, how many stay open (still within their window).
+    `promise_ids` judges only those (a corrected promise, judged again at once by
+    records.services.contact_record_amend).
 
     Set-based: one query for the promises, one for the payments, one for the
     balances, one UPDATE per new status; cheap enough to run inside every package
     import.
     """
     grace = timedelta(days=ContactSettings.current().promise_grace_days)
+    promises = Promise.objects.all()
+    if promise_ids is not None:
+        promises = promises.filter(pk__in=list(promise_ids))
     candidates = list(
-        Promise.objects.filter(
+        promises.filter(
             Q(status=Promise.Status.OPEN)
             | Q(
                 status=Promise.Status.BROKEN,

@@ -34,6 +34,7 @@ from saikoku.outreach.models import (
     Team,
 )
 from saikoku.outreach.outcomes import OUTCOMES, Outcome
+from saikoku.outreach.promises.services import promises_evaluate
 from saikoku.outreach.records.selectors import departments_owed, unpaid_balance
 from saikoku.outreach.rules import (
     BUDGET_CHANNELS,
@@ -412,7 +413,11 @@ def contact_record_amend(
     it was. The note says what was wrong (required). Identity cannot be confirmed after
     the fact, so the original's identity_verified carries over. An amendment corrects
     what is on file; it is no new attempt (the contact rules do not count it) and it
-    starts no new promise, callback or task."""
+    starts no new promise, callback or task.
+
+    The promise made on the call follows the correction (_promise_follow): a new date
+    or amount changes the Promise, which is judged again at once; a correction to an
+    outcome without a promise cancels it."""
     now = now or timezone.now()
     if not note.strip():
         raise ValidationError(_("訂正の理由をメモに入力してください。"), code="note")
@@ -445,11 +450,72 @@ def contact_record_amend(
             call_list_entry=original.call_list_entry,
             amends=original,
         )
-        _audit(
-            actor,
-            "contact_record_amend",
-            record,
-            client_addr,
-            {"amends": original.pk, "payer_id": original.payer_id, "outcome": code},
-        )
+        promise_change = _promise_follow(record, original=original, spec=spec, now=now)
+        detail: dict = {"amends": original.pk, "payer_id": original.payer_id, "outcome": code}
+        if promise_change:
+            detail["promise"] = promise_change
+        _audit(actor, "contact_record_amend", record, client_addr, detail)
     return record
+
+
+def _promise_follow(
+    record: ContactRecord, *, original: ContactRecord, spec: Outcome | None, now: dt.datetime
+) -> dict | None:
+    """Brings the Promise of the corrected call in line with the correction `record`:
+    a new date or amount (or a promise reinstated) replaces its figures and it is
+    judged again at once; an outcome without a promise cancels it. The figures it had
+    are appended to `amended_from`. None when there is no promise or nothing changes;
+    else what changed, for the audit entry."""
+    chain = [original.pk]
+    ancestor = original.amends_id
+    while ancestor is not None:  # a correction of a correction: the promise is the first's
+        chain.append(ancestor)
+        ancestor = ContactRecord.objects.filter(pk=ancestor).values_list("amends", flat=True)[0]
+    promise = Promise.objects.select_for_update().filter(contact_record_id__in=chain).first()
+    if promise is None:
+        return None
+    keeps_promise = spec is not None and spec.needs_promise
+    if keeps_promise:
+        same = (record.promise_on, record.promise_amount) == (promise.promised_on, promise.amount)
+        if same and promise.status != Promise.Status.CANCELLED:
+            return None
+    elif promise.status == Promise.Status.CANCELLED:
+        return None
+    before = {
+        "promised_on": promise.promised_on.isoformat(),
+        "amount": promise.amount,
+        "status": promise.status,
+    }
+    promise.amended_from = [
+        *promise.amended_from,
+        {
+            **before,
+            # The record these figures came from: the call's, or the last correction's.
+            "record": (
+                promise.amended_from[-1]["amended_by"]
+                if promise.amended_from
+                else promise.contact_record_id
+            ),
+            "amended_by": record.pk,
+            "at": now.isoformat(),
+        },
+    ]
+    if keeps_promise and record.promise_on is not None and record.promise_amount is not None:
+        # (Both are set: _validate requires them for an outcome with a promise.)
+        promise.promised_on, promise.amount = record.promise_on, record.promise_amount
+        promise.status, promise.evaluated_at = Promise.Status.OPEN, None
+    else:
+        promise.status, promise.evaluated_at = Promise.Status.CANCELLED, now
+    promise.save(update_fields=["promised_on", "amount", "status", "evaluated_at", "amended_from"])
+    if keeps_promise:
+        promises_evaluate(today=timezone.localdate(now), promise_ids=[promise.pk])
+        promise.refresh_from_db(fields=["status"])
+    return {
+        "id": promise.pk,
+        "before": before,
+        "after": {
+            "promised_on": promise.promised_on.isoformat(),
+            "amount": promise.amount,
+            "status": promise.status,
+        },
+    }

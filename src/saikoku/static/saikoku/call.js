@@ -1,5 +1,7 @@
-/* The call screen: N for "Next", 1–9 to pick an outcome, D to dial the suggested
-   number, and the clock of how long the payer has been locked to this operator.
+/* The call screen and the view-reason prompt: N for "Next", D to dial the suggested
+   number, the key shown on a choice picks it (each outcome has its own, outcomes.py;
+   the reasons are numbered), Enter on a chosen radio or checkbox submits its form, and
+   the clock of how long the payer has been locked to this operator.
    Keys act only when no field has the focus (typing a note never picks an outcome). */
 (function () {
   "use strict";
@@ -34,8 +36,20 @@
       }
       return;
     }
-    if (/^[1-9]$/.test(key)) {
-      var radio = document.querySelector('input[name="outcome"][data-key="' + key + '"]');
+    if (key === "Enter") {
+      // Enter saves from a radio or checkbox too, as it does from a text field; an
+      // empty choice is sent, and the server says what to do, next to the field.
+      var focused = document.activeElement;
+      if (focused && focused.form && focused.tagName === "INPUT") {
+        event.preventDefault();
+        focused.form.requestSubmit();
+      }
+      return;
+    }
+    if (/^[0-9a-z]$/i.test(key)) {
+      var radio = document.querySelector(
+        'input[type="radio"][data-key="' + key.toLowerCase() + '"]:not(:disabled)'
+      );
       if (radio) {
         event.preventDefault();
         radio.checked = true;
