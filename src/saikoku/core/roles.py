@@ -44,12 +44,28 @@ class Capability(StrEnum):
     WORK_DEPARTMENT_QUEUE = "work_department_queue"
     # Manage users and settings.
     ADMINISTER = "administer"
+    # Work the center's own back-office tasks (reissue a slip, follow returned mail).
+    WORK_TASKS = "work_tasks"
+    # Assign and reassign tasks (in bulk), follow overdue work.
+    ASSIGN_TASKS = "assign_tasks"
+    # Register returned mail and inquiry documents, read their files and counts.
+    HANDLE_MAIL = "handle_mail"
+    # Enter paper and media handoffs in the custody ledger (管理簿).
+    RECORD_CUSTODY = "record_custody"
 
 
 C = Capability
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.OPERATOR: frozenset(
-        {C.WORK_WITH_PAYERS, C.REVEAL_ACCOUNT, C.TAKE_ASSIGNMENTS, C.CALL, C.AMEND_RECORDS}
+        {
+            C.WORK_WITH_PAYERS,
+            C.REVEAL_ACCOUNT,
+            C.TAKE_ASSIGNMENTS,
+            C.CALL,
+            C.AMEND_RECORDS,
+            C.WORK_TASKS,
+            C.HANDLE_MAIL,
+        }
     ),
     Role.SUPERVISOR: frozenset(
         {
@@ -61,6 +77,10 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             C.AMEND_RECORDS,
             C.AMEND_ANY_RECORD,
             C.READ_ALL_TASKS,
+            C.WORK_TASKS,
+            C.ASSIGN_TASKS,
+            C.HANDLE_MAIL,
+            C.RECORD_CUSTODY,
         }
     ),
     Role.WARD_STAFF: frozenset(
@@ -79,6 +99,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             C.EXPORT_RESULTS,
             C.READ_ALL_TASKS,
             C.ADMINISTER,
+            C.RECORD_CUSTODY,
         }
     ),
     Role.AUDITOR: frozenset({C.READ_AUDIT}),
