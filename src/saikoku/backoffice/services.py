@@ -123,6 +123,8 @@ def task_transition(
 ) -> Task:
     """Moves the task to status `to` (see TRANSITIONS). Finishing a task needs a note
     (what was done, or why it was cancelled)."""
+    if task.status in FINISHED:
+        raise ValidationError(_("このタスクはすでに完了しています。"), code="closed")
     if not can_work_task(actor, task):
         raise PermissionDenied
     if to not in TaskStatus.values:
