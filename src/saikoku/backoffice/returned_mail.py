@@ -64,10 +64,14 @@ class Found:
 
 
 def normalise_code(code: str) -> str:
-    """What a scanner or a hand typed, as stored: full-width digits made half-width,
-    spaces and hyphens dropped."""
-    text = unicodedata.normalize("NFKC", code or "").strip()
-    return "".join(ch for ch in text if ch not in " -\u2010\u2011\u2012\u2013\u2212")
+    """What a scanner or a hand typed, as stored: full-width characters made
+    half-width (NFKC), spaces dropped."""
+    text = unicodedata.normalize("NFKC", code or "")
+    return "".join(text.split())
+
+
+def _without_hyphens(code: str) -> str:
+    return "".join(ch for ch in code if ch not in "-\u2010\u2011\u2012\u2013\u2212")
 
 
 def resolve_code(code: str) -> Found | None:
@@ -78,14 +82,18 @@ def resolve_code(code: str) -> Found | None:
     if not code:
         return None
     notice = (
-        Assessment.objects.filter(notice_no=code)
+        Assessment.objects.filter(notice_no__in={code, _without_hyphens(code)})
         .order_by("-fiscal_year")
         .values_list("payer_id", "levy")
         .first()
     )
     if notice is not None:
         return Found(notice[0], ReturnedMail.CodeKind.NOTICE, LEVY_DEPARTMENT.get(notice[1], ""))
-    payer_id = Resident.objects.filter(resident_no=code).values_list("pk", flat=True).first()
+    payer_id = (
+        Resident.objects.filter(resident_no__in={code, _without_hyphens(code)})
+        .values_list("pk", flat=True)
+        .first()
+    )
     if payer_id is None:
         return None
     levies = set(Assessment.objects.filter(payer_id=payer_id).values_list("levy", flat=True))
