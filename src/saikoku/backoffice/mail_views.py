@@ -24,7 +24,11 @@ from saikoku.backoffice.returned_mail import (
     returned_mail_resolve,
 )
 from saikoku.core.audit import audit_record, client_address
-from saikoku.core.permissions import AuthenticatedRequest, capability_required
+from saikoku.core.permissions import (
+    AuthenticatedRequest,
+    capability_required,
+    payers_visible_to,
+)
 from saikoku.core.roles import Capability
 
 
@@ -135,7 +139,8 @@ def hand_over(request: AuthenticatedRequest, day: str) -> HttpResponse:
 @require_POST
 @capability_required(Capability.HANDLE_MAIL)
 def resolve(request: AuthenticatedRequest, mail_id: int) -> HttpResponse:
-    mail = get_object_or_404(ReturnedMail, pk=mail_id)
+    # Only mail of a payer the user may open (a 404 otherwise, like the payer page).
+    mail = get_object_or_404(ReturnedMail, pk=mail_id, payer__in=payers_visible_to(request.user))
     returned_mail_resolve(actor=request.user, mail=mail, client_addr=client_address(request))
     messages.success(request, _("返戻郵便を解決済みにしました。"))
     return redirect("payer", mail.payer_id)
