@@ -30,6 +30,8 @@ COMMANDS: dict[str, str] = {
     "export-results": "区への結果パッケージを作る / the results package for the ward",
     "promises-evaluate": "納付約束の履行・不履行を判定する / judge promises to pay",
     "audit": "監査ログの検証（verify）と先頭（head） / verify the audit trail, print its head",
+    "returned-mail": "返戻郵便のCSVを一括登録する（import） / register returned mail from a CSV",
+    "inquiries-overdue": "回答期限を過ぎた照会をタスクにする / overdue inquiries become tasks",
     "migrate": "データベースを作成・更新する / create or update the database",
     "createsuperuser": "管理者アカウントを作る / create an admin account",
 }

@@ -255,6 +255,15 @@ IMPORT_MAX_FILE_BYTES = env_int("SAIKOKU_IMPORT_MAX_FILE_BYTES", 1024 * 1024 * 1
 IMPORT_MAX_RATIO = env_int("SAIKOKU_IMPORT_MAX_RATIO", 200)
 IMPORT_MAX_FIELD_CHARS = env_int("SAIKOKU_IMPORT_MAX_FIELD_CHARS", 4000)
 
+# The back office (docs/backoffice.md): the return that makes a payer an address-
+# investigation candidate (2 = the second envelope back), the largest scanned file
+# accepted, and the encrypted file store (privacy/files.py: AES-256-GCM, key derived
+# from SAIKOKU_FILES_KEY, generated into the data folder when unset).
+RETURNED_MAIL_INVESTIGATE_AFTER = env_int("SAIKOKU_RETURNED_MAIL_INVESTIGATE_AFTER", 2)
+UPLOAD_MAX_BYTES = env_int("SAIKOKU_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
+FILES_KEY = env_str("SAIKOKU_FILES_KEY") or _lazy_secret("files_key")
+FILES_DIR = Path(env_str("SAIKOKU_FILES_DIR") or DATA_DIR / "files")
+
 # How the call screen dials (outreach/dialer.py): "tel" hands a tel: link to the
 # operator's softphone; "ami" asks Asterisk to ring the operator's phone and then the
 # payer (Manager Interface, Originate). The channel template names the operator's

@@ -230,8 +230,10 @@ def test_payer_page_runs_a_handful_of_queries(client_for, operator, payers, resi
     sql = [q["sql"] for q in queries.captured_queries if not _bookkeeping(q["sql"])]
     # session, user, payer (with household), audit append (read head, insert), bills,
     # payments, late-charge rates, accounts, phones, household, plans, measures,
-    # history, contact records: 15 whatever the number of bills (the session row is not written on
-    # every request: core.middleware.SlidingSessionMiddleware). The rates are read on
-    # every page (not cached in the process) so a rate a ward_admin enters is used at
-    # once by every app server.
-    assert len(sql) == 15, sql
+    # history, contact records, and the back office's tasks, returned mail and
+    # inquiries (backoffice/_payer_history.html): 18 whatever the number of bills (the
+    # session row is not written on every request:
+    # core.middleware.SlidingSessionMiddleware). The rates are read on every page (not
+    # cached in the process) so a rate a ward_admin enters is used at once by every
+    # app server.
+    assert len(sql) == 18, sql

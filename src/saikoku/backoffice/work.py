@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from saikoku.backoffice.models import Task, TaskStatus
+from django.db.models import Q
+
+from saikoku.backoffice.models import FINISHED, Task
 
 
 def created_an_open_task_for(user: Any, resident_id: int) -> bool:
-    """A task the user created about the payer that is not closed yet."""
+    """A task the user created about the payer, or was given, that is not finished."""
     return (
-        Task.objects.filter(payer_id=resident_id, created_by=user)
-        .exclude(status=TaskStatus.CLOSED)
+        Task.objects.filter(payer_id=resident_id)
+        .filter(Q(created_by=user) | Q(assignee=user))
+        .exclude(status__in=FINISHED)
         .exists()
     )

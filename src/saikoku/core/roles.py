@@ -49,6 +49,14 @@ class Capability(StrEnum):
     MANAGE_HANDLERS = "manage_handlers"
     # One's own account: change one's password, list and end one's own sessions.
     OWN_ACCOUNT = "own_account"
+    # Work the center's own back-office tasks (reissue a slip, follow returned mail).
+    WORK_TASKS = "work_tasks"
+    # Assign and reassign tasks (in bulk), follow overdue work.
+    ASSIGN_TASKS = "assign_tasks"
+    # Register returned mail and inquiry documents, read their files and counts.
+    HANDLE_MAIL = "handle_mail"
+    # Enter paper and media handoffs in the custody ledger (管理簿).
+    RECORD_CUSTODY = "record_custody"
 
 
 C = Capability
@@ -61,6 +69,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             C.CALL,
             C.AMEND_RECORDS,
             C.OWN_ACCOUNT,
+            C.WORK_TASKS,
+            C.HANDLE_MAIL,
         }
     ),
     Role.SUPERVISOR: frozenset(
@@ -74,6 +84,10 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             C.AMEND_ANY_RECORD,
             C.READ_ALL_TASKS,
             C.OWN_ACCOUNT,
+            C.WORK_TASKS,
+            C.ASSIGN_TASKS,
+            C.HANDLE_MAIL,
+            C.RECORD_CUSTODY,
         }
     ),
     Role.WARD_STAFF: frozenset(
@@ -100,6 +114,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             C.ADMINISTER,
             C.MANAGE_HANDLERS,
             C.OWN_ACCOUNT,
+            C.RECORD_CUSTODY,
         }
     ),
     Role.AUDITOR: frozenset({C.READ_AUDIT, C.OWN_ACCOUNT}),

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from saikoku.arrears.models import Measure, MeasureKind, Plan, PlanStatus
+from saikoku.backoffice.selectors import unresolved_returned_mail
 from saikoku.outreach.facts import PayerFacts, all_payer_ids, restrict, unpaid_facts
 from saikoku.outreach.models import (
     Channel,
@@ -69,6 +70,8 @@ EXCLUSION_RULES: dict[str, str] = {
     "no_callable_number": _("有効な電話番号なし"),
     "cool_down": _("最近本人と接触済み"),
     "promise_pending": _("納付約束の期限前"),
+    # 返戻郵便: the address is in doubt until the back office or the ward settles it.
+    "returned_mail": _("返戻郵便が未解決"),
 }
 
 CHANNELS = (Channel.OUTBOUND_CALL.value, Channel.SMS.value)
@@ -165,6 +168,7 @@ def _rule_rows(*, channel: str, now: dt.datetime, contact: ContactSettings) -> l
             ),
             "payer_id",
         ),
+        RuleRows("returned_mail", unresolved_returned_mail(), "payer_id"),
     ]
 
 

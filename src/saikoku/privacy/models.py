@@ -9,6 +9,18 @@ class CustodyDirection(models.TextChoices):
     RECEIVED = "received", _("受領")
     HANDED_OVER = "handed_over", _("引渡")
     ERASED = "erased", _("消去")
+    DESTROYED = "destroyed", _("廃棄")
+
+
+class CustodyMedium(models.TextChoices):
+    """What was handed over: a package file, or paper and media (the checklist's
+    "locked transport and storage of media and paper")."""
+
+    FILE = "file", _("電子ファイル")
+    PAPER = "paper", _("紙")
+    USB = "usb", _("USBメモリ")
+    DISC = "disc", _("光ディスク")
+    OTHER = "other", _("その他")
 
 
 class CustodyLedgerEntry(models.Model):
@@ -21,12 +33,20 @@ class CustodyLedgerEntry(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
     )
-    package_id = models.CharField(_("パッケージID"), max_length=100)
+    package_id = models.CharField(_("パッケージID"), max_length=100, blank=True)
     content = models.CharField(_("内容"), max_length=200)
     # [{"name": "persons.csv", "rows": 45500, "sha256": "..."}, ...]
     files = models.JSONField(_("ファイル"), default=list)
     total_rows = models.PositiveIntegerField(_("件数"))
-    sha256 = models.CharField(_("SHA-256"), max_length=64)  # of the package file itself
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)  # of a package file
+    medium = models.CharField(
+        _("媒体"), max_length=10, choices=CustodyMedium.choices, default=CustodyMedium.FILE
+    )
+    # The ward's side of the handoff (課・係・氏名).
+    counterpart = models.CharField(_("相手方"), max_length=200, blank=True)
+    # When paper or media must go back to the ward, or be destroyed.
+    return_or_destroy_on = models.DateField(_("返却・廃棄予定日"), null=True, blank=True)
+    recorded_at = models.DateTimeField(_("記録日時"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("管理簿")

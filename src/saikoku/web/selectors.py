@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
-from saikoku.backoffice.models import Task, TaskStatus
+from saikoku.backoffice.models import FINISHED, Task, TaskStatus
 from saikoku.core.audit import audit_entries
 from saikoku.core.models import AuditEntry, Department, Role
 from saikoku.outreach.models import CallList, CallListEntry, ContactApproval, ContactSettings
@@ -151,7 +151,7 @@ def admin_overview(*, now: dt.datetime | None = None) -> AdminOverview:
 
     per_department: dict[str, dict[str, Any]] = {}
     for row in (
-        Task.objects.exclude(status=TaskStatus.CLOSED)
+        Task.objects.exclude(status__in=FINISHED)
         .values("department", "status")
         .annotate(n=Count("pk"), oldest=Min("created_at"))
     ):
@@ -164,7 +164,7 @@ def admin_overview(*, now: dt.datetime | None = None) -> AdminOverview:
             str(dept),
             str(dept.label),
             per_department.get(dept, {}).get(TaskStatus.OPEN, 0),
-            per_department.get(dept, {}).get(TaskStatus.ACCEPTED, 0),
+            per_department.get(dept, {}).get(TaskStatus.IN_PROGRESS, 0),
             per_department.get(dept, {}).get("oldest"),
         )
         for dept in Department

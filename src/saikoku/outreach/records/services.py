@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from saikoku.backoffice.models import Task
+from saikoku.backoffice.services import task_create
 from saikoku.core.audit import audit_record
 from saikoku.outreach.calls.selectors import payer_open_entries
 from saikoku.outreach.calls.services import UNLOCKED
@@ -196,15 +197,15 @@ def _write_tasks(
     if not spec.task_kind:
         return []
     return [
-        Task.objects.create(
+        task_create(
             payer_id=record.payer_id,
             kind=spec.task_kind,
             reason=spec.task_reason,
             summary=record.note or str(spec.label),
             department=department,
             contact_record=record,
-            created_by=actor,
-            created_at=now,
+            actor=actor,
+            now=now,
         )
         for department in departments_owed(owed, record.payer_id)
     ]
