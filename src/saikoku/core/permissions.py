@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django_htmx.middleware import HtmxDetails
 
 from saikoku.arrears.models import Assessment
@@ -122,10 +123,10 @@ def operator_has_work_for(user: Any, resident_id: int) -> bool:
     return any(source(user, resident_id) for source in _WORK_SOURCES)
 
 
-def role_required(*roles: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., Any]]:
+def role_required(*roles: str) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., Any]]:
     """View decorator: login first (redirect to the login page), then the role (403)."""
 
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., Any]:
+    def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., Any]:
         @wraps(view)
         def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if getattr(request.user, "role", "") not in roles:
@@ -139,14 +140,14 @@ def role_required(*roles: str) -> Callable[[Callable[..., HttpResponse]], Callab
 
 def capability_required(
     capability: Capability,
-) -> Callable[[Callable[..., HttpResponse]], Callable[..., Any]]:
+) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., Any]]:
     """View decorator: login first, then a role that has the capability (403).
 
     The view carries `required_capability`, so the guard tests can generate every
     URL's permission matrix from the URL configuration."""
     by_role = role_required(*roles_with(capability))
 
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., Any]:
+    def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., Any]:
         checked = by_role(view)
         checked.required_capability = capability  # type: ignore[attr-defined]
         return checked

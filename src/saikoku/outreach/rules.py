@@ -129,19 +129,21 @@ def _decide(
     now = now.astimezone(TOKYO)
     first_code = ""
     first_reason = ""
-    at = now
-    # Each pass moves `at` to where the failed rule stops failing; counts only fall as
-    # time passes (no new attempts are assumed), so a few passes settle.
+    at: dt.datetime | None = now
+    probe = now
+    # Each pass moves the probe to where the failed rule stops failing; counts only
+    # fall as time passes (no new attempts are assumed), so a few passes settle.
     for _pass in range(12):
-        code, reason, fix = _check(attempts, at=at, s=s, callback_requested=callback_requested)
+        code, reason, fix = _check(attempts, at=probe, s=s, callback_requested=callback_requested)
         if not code:
+            at = probe
             break
         if not first_code:
             first_code, first_reason = code, reason
         if fix is None:
             at = None
             break
-        at = fix
+        probe = fix
     else:  # pragma: no cover - the rules always settle within a week of passes
         at = None
     if not first_code:

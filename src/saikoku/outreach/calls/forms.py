@@ -108,7 +108,7 @@ class IdentityForm(forms.Form):
     address = forms.BooleanField(label=_("住所"), required=False)
 
     def clean(self) -> dict:
-        data = super().clean()
+        data = super().clean() or {}
         if not data.get("name") or not (data.get("birth_date") or data.get("address")):
             raise forms.ValidationError(
                 _("氏名と、生年月日または住所のどちらかを確認してチェックしてください。"),

@@ -133,7 +133,7 @@ def _claim_payer(*, payer_id: int, actor: User, now: dt.datetime, until: dt.date
     state = (
         Resident.objects.filter(pk=payer_id)
         .annotate(**flags)
-        .values_list("claim_lock", "held", "has_entries", "has_callbacks")
+        .values_list("claim_lock", "held", "has_entries", "has_callbacks")  # type: ignore[misc]
         .first()
     )
     if state is None:
@@ -227,7 +227,11 @@ def call_next(
 
 
 def _screened_batches(
-    qs: QuerySet, row_type: type[NamedTuple], *, now: dt.datetime, s: ContactSettings
+    qs: QuerySet,
+    row_type: type[EntryCandidate] | type[CallbackCandidate],
+    *,
+    now: dt.datetime,
+    s: ContactSettings,
 ) -> Iterator[list[Screened]]:
     """The candidates of `qs` in batches of BATCH (each payer once, at their first
     row), with the rules read for the whole batch at once: a fixed number of queries

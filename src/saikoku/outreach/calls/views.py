@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from saikoku.core.audit import client_address
-from saikoku.core.permissions import capability_required
+from saikoku.core.permissions import AuthenticatedRequest, capability_required
 from saikoku.core.roles import Capability
 from saikoku.outreach.calls.dialer import dial
 from saikoku.outreach.calls.forms import IdentityForm, OutcomeForm
@@ -39,13 +39,13 @@ def _lock_token(work: WorkItem) -> str:
     return f"{work.payer_id}:{work.locked_until.isoformat()}"
 
 
-def identity_confirmed(request: HttpRequest, work: WorkItem | None) -> bool:
+def identity_confirmed(request: AuthenticatedRequest, work: WorkItem | None) -> bool:
     """The identity state of this lock, as the server recorded it."""
     return work is not None and request.session.get(SESSION_KEY) == _lock_token(work)
 
 
 def _render_screen(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     work: WorkItem,
     *,
     form: OutcomeForm | None = None,
@@ -68,7 +68,7 @@ def _render_screen(
 @never_cache
 @require_GET
 @capability_required(Capability.CALL)
-def screen(request: HttpRequest) -> HttpResponse:
+def screen(request: AuthenticatedRequest) -> HttpResponse:
     now = timezone.now()
     work = current_work(actor=request.user, now=now)
     if work is None:
@@ -81,7 +81,7 @@ def screen(request: HttpRequest) -> HttpResponse:
 
 
 def _claim_next(
-    request: HttpRequest, now: dt.datetime, contact_settings: ContactSettings | None = None
+    request: AuthenticatedRequest, now: dt.datetime, contact_settings: ContactSettings | None = None
 ) -> WorkItem | None:
     """Claims the operator's next payer; when there is none, says why on the idle
     screen (outside the contact hours: when calling opens again)."""
@@ -98,14 +98,14 @@ def _claim_next(
 
 @require_POST
 @capability_required(Capability.CALL)
-def next_payer(request: HttpRequest) -> HttpResponse:
+def next_payer(request: AuthenticatedRequest) -> HttpResponse:
     _claim_next(request, timezone.now())
     return redirect("call_screen")
 
 
 @require_POST
 @capability_required(Capability.CALL)
-def identity(request: HttpRequest) -> HttpResponse:
+def identity(request: AuthenticatedRequest) -> HttpResponse:
     work = current_work(actor=request.user, now=timezone.now())
     if work is None:
         return redirect("call_screen")
@@ -118,7 +118,7 @@ def identity(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @capability_required(Capability.CALL)
-def record(request: HttpRequest) -> HttpResponse:
+def record(request: AuthenticatedRequest) -> HttpResponse:
     """Saves the outcome and opens the next payer at once (the center's whole day is
     this loop): the save, then the claim of "Next", then a redirect to the screen,
     which shows the next payer, or the idle screen saying why there is none."""
@@ -154,7 +154,7 @@ def record(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @capability_required(Capability.CALL)
-def release(request: HttpRequest) -> HttpResponse:
+def release(request: AuthenticatedRequest) -> HttpResponse:
     call_release(actor=request.user)
     request.session.pop(SESSION_KEY, None)
     return redirect("call_screen")
@@ -162,7 +162,7 @@ def release(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @capability_required(Capability.CALL)
-def dial_view(request: HttpRequest) -> HttpResponse:
+def dial_view(request: AuthenticatedRequest) -> HttpResponse:
     """Dials through the configured dialer (Asterisk AMI); the tel: dialer is a link."""
     work = current_work(actor=request.user, now=timezone.now())
     if work is None:

@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
+from typing import Any
 
 from django.db.models import F, Q, Sum
 from django.utils import timezone
@@ -56,8 +57,10 @@ def promises_evaluate(*, today: date, promise_ids: Iterable[int] | None = None) 
     promises = Promise.objects.all()
     if promise_ids is not None:
         promises = promises.filter(pk__in=list(promise_ids))
-    candidates = list(
-        promises.filter(
+    # Plain dicts: each gets its payment window ("from", "until") below.
+    candidates: list[dict[str, Any]] = [
+        dict(row)
+        for row in promises.filter(
             Q(status=Promise.Status.OPEN)
             | Q(
                 status=Promise.Status.BROKEN,
@@ -72,7 +75,7 @@ def promises_evaluate(*, today: date, promise_ids: Iterable[int] | None = None) 
             "balance_at_promise",
             "contact_record__at",
         )
-    )
+    ]
     counts = {"kept": 0, "broken": 0, "open": 0}
     if not candidates:
         return counts
@@ -100,14 +103,15 @@ def promises_evaluate(*, today: date, promise_ids: Iterable[int] | None = None) 
         balances.update(
             Bill.objects.filter(payer_id__in=chunk)
             .values("payer_id")
-            .annotate(balance=Sum(F("amount") - F("paid_amount")))
-            .values_list("payer_id", "balance")
+            .annotate(owed=Sum(F("amount") - F("paid_amount")))
+            .values_list("payer_id", "owed")
         )
 
     now = timezone.now()
     changed: dict[str, list[int]] = {Promise.Status.KEPT: [], Promise.Status.BROKEN: []}
+    status: str
     for promise in candidates:
-        paid = sum(
+        paid: int = sum(
             amount
             for paid_on, amount in payments.get(promise["payer_id"], ())
             if promise["from"] <= paid_on <= promise["until"]

@@ -46,7 +46,7 @@ class AmendForm(forms.Form):
         verified = original.identity_verified
         # Each outcome starts with its call-screen key (typing it in the list jumps
         # there).
-        self.fields["outcome"].choices = [
+        self.fields["outcome"].choices = [  # type: ignore[attr-defined]
             (o.code, f"{key.upper()} {o.label}")
             for key, o, enabled in outcome_choices(identity_verified=verified)
             if enabled
@@ -54,7 +54,8 @@ class AmendForm(forms.Form):
         parties = [Party.FAMILY, Party.OTHER]
         if verified:
             parties.insert(0, Party.SELF)
-        self.fields["party"].choices = [("", "—")] + [(p.value, p.label) for p in parties]
+        party_choices = [("", "—"), *((p.value, p.label) for p in parties)]
+        self.fields["party"].choices = party_choices  # type: ignore[attr-defined]
         # The keyboard starts on the result; Tab walks the rest, Enter saves.
         self.fields["outcome"].widget.attrs["autofocus"] = True
         self.fields["promise_on"].widget.attrs.update(

@@ -341,6 +341,8 @@ def contact_record_create(
         # busy, no-answer and voicemail attempts that make up most records).
         owed = unpaid_balance(payer_id) if spec.needs_promise or spec.task_kind else {}
         if spec.needs_promise:
+            # _validate refused a promise outcome without its date and amount.
+            assert said.promise_on is not None and said.promise_amount is not None
             Promise.objects.create(
                 payer_id=payer_id,
                 contact_record=record,

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from saikoku.core.audit import client_address
-from saikoku.core.permissions import capability_required
+from saikoku.core.permissions import AuthenticatedRequest, capability_required
 from saikoku.core.roles import Capability
 from saikoku.outreach.records.forms import AmendForm
 from saikoku.outreach.records.selectors import contact_record_for_amend, outcome_label
@@ -38,7 +38,7 @@ def _note(reason: str, note: str) -> str:
 
 @never_cache
 @capability_required(Capability.AMEND_RECORDS)
-def amend(request: HttpRequest, record_id: int) -> HttpResponse:
+def amend(request: AuthenticatedRequest, record_id: int) -> HttpResponse:
     """GET: the original and the form; POST: save the correction, back to the payer."""
     original = contact_record_for_amend(request.user, record_id, request=request)
     status = 200

@@ -7,12 +7,12 @@ file out once (services.results_export_take).
 
 from __future__ import annotations
 
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from saikoku.core.audit import client_address
-from saikoku.core.permissions import capability_required
+from saikoku.core.permissions import AuthenticatedRequest, capability_required
 from saikoku.core.roles import Capability
 from saikoku.outreach.results.forms import ResultsExportForm
 from saikoku.outreach.results.services import (
@@ -25,7 +25,7 @@ from saikoku.outreach.results.services import (
 
 @capability_required(Capability.EXPORT_RESULTS)
 @require_http_methods(["GET", "POST"])
-def results_export_page(request: HttpRequest) -> HttpResponse:
+def results_export_page(request: AuthenticatedRequest) -> HttpResponse:
     form = ResultsExportForm(request.POST if request.method == "POST" else None)
     context: dict[str, object] = {"form": form, "nav": "results_export"}
     if request.method == "POST" and form.is_valid():
@@ -42,7 +42,7 @@ def results_export_page(request: HttpRequest) -> HttpResponse:
 
 @capability_required(Capability.EXPORT_RESULTS)
 @require_GET
-def results_download(request: HttpRequest, token: str) -> FileResponse:
+def results_download(request: AuthenticatedRequest, token: str) -> FileResponse:
     handle, package_id = results_export_take(
         actor=request.user, token=token, client_addr=client_address(request)
     )
