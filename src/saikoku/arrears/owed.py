@@ -43,10 +43,8 @@ from saikoku.arrears.late_charge import (
     Segment,
     compute_late_charge,
     estimated_years_of,
+    round_charge,
 )
-
-# The engine's own 1,000 / 100 yen rule, so the breakdown can never round differently.
-from saikoku.arrears.late_charge import _round_charge as round_charge
 from saikoku.arrears.models import Bill, Levy
 from saikoku.arrears.models import Payment as PaymentRow
 
