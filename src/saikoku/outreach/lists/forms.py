@@ -42,8 +42,8 @@ class CallListFilterForm(forms.Form):
     days_past_due_max = forms.IntegerField(
         label=_("納期限経過日数（以下）"), min_value=0, required=False
     )
-    balance_min = forms.IntegerField(label=_("未納額（円以上）"), min_value=0, required=False)
-    balance_max = forms.IntegerField(label=_("未納額（円以下）"), min_value=0, required=False)
+    balance_min = forms.IntegerField(label=_("滞納額（円以上）"), min_value=0, required=False)
+    balance_max = forms.IntegerField(label=_("滞納額（円以下）"), min_value=0, required=False)
     first_time = forms.BooleanField(label=_("初めての滞納者"), required=False)
     broken_promise = forms.BooleanField(label=_("納付約束の不履行あり"), required=False)
     broken_plan = forms.BooleanField(label=_("分納誓約の不履行あり"), required=False)

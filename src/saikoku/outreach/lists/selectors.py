@@ -5,11 +5,12 @@ A preview and a build (services.py) run the very same evaluation, so the count a
 supervisor sees before saving is the count the list gets.
 
 Filters (CallList.filters, all optional):
-    levies: ["RT", "NH"]            unpaid bills of these levies
+    levies: ["RT", "NH"]            overdue bills of these levies
     fiscal_years: [2025]            ... of these fiscal years
-    days_past_due_min / _max        days since the oldest unpaid bill fell due
-    balance_min / balance_max       yen owed (of the chosen levies / years)
-    first_time: true                no unpaid bill of an earlier fiscal year and no
+    days_past_due_min / _max        days since the oldest overdue bill fell due
+    balance_min / balance_max       yen overdue (滞納額, of the chosen levies / years);
+                                    instalments not yet due (未到来) do not count
+    first_time: true                no overdue bill of an earlier fiscal year and no
                                     earlier contact (ContactRecord or WardHistory)
     broken_promise: true            a promise was broken
     broken_plan: true               a plan was broken
@@ -18,7 +19,7 @@ Filters (CallList.filters, all optional):
                                     filter those without one are not even counted)
     not_contacted_days: 14          no call or SMS in the last N days
 A payer matches when they owe at least one bill past its due date (of the chosen
-levies / years) and every filter given holds.
+levies / years; arrears.calendar.is_overdue) and every filter given holds.
 """
 
 from __future__ import annotations
