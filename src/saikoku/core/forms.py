@@ -1,4 +1,9 @@
-"""Form fields shared by the apps' forms: they parse and normalise input only."""
+"""Form fields shared by the apps' forms: they parse and normalise input only.
+
+Every number a user can type has an upper bound (BoundedIntegerField), so that no value,
+however large, reaches the database or date arithmetic (an OverflowError is a 500), and
+every dropdown's empty choice says something in Japanese (CHOICE_PROMPT, `prompted`)
+instead of Django's "---------"."""
 
 from __future__ import annotations
 
@@ -7,11 +12,50 @@ from typing import Any
 
 from django import forms
 from django.utils.functional import Promise as LazyText
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from saikoku.core.dates import InvalidDate, parse_date
 
-__all__ = ["ParsedCharField", "WarekiDateField"]
+__all__ = [
+    "CHOICE_PROMPT",
+    "BoundedIntegerField",
+    "ParsedCharField",
+    "WarekiDateField",
+    "prompted",
+]
+
+# What an empty dropdown says instead of Django's "---------" (a filter's empty choice
+# says "すべて" instead: there, empty means every value).
+CHOICE_PROMPT = _("選択してください")
+
+
+def prompted(choices: list[tuple[Any, Any]], prompt: Any = CHOICE_PROMPT) -> list[tuple[Any, Any]]:
+    """The choices of a dropdown with the Japanese prompt as the empty first choice."""
+    return [("", prompt), *[(value, label) for value, label in choices if value != ""]]
+
+
+def _range_message(low: int, high: int) -> str:
+    return gettext("%(min)s〜%(max)sの整数で入力してください。") % {
+        "min": f"{low:,}",
+        "max": f"{high:,}",
+    }
+
+
+_lazy_range_message = lazy(_range_message, str)
+
+
+class BoundedIntegerField(forms.IntegerField):
+    """A whole number from `min_value` to `max_value`, both required: one Japanese error
+    for anything else (not a number, too small, too large, thousands of digits) that says
+    the range, so the user knows how to fix it."""
+
+    def __init__(self, *, min_value: int, max_value: int, **kwargs: Any) -> None:
+        message = _lazy_range_message(min_value, max_value)
+        errors = {"invalid": message, "min_value": message, "max_value": message}
+        errors.update(kwargs.pop("error_messages", {}))
+        super().__init__(min_value=min_value, max_value=max_value, error_messages=errors, **kwargs)
 
 
 class ParsedCharField(forms.CharField):

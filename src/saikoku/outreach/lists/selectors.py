@@ -345,10 +345,10 @@ def _with_visible_payer(entries: QuerySet[CallListEntry], user: User) -> QuerySe
 
 
 def call_list_entries_page(
-    user: User, call_list: CallList, *, status: str = "", page: Any = 1
+    user: User, call_list: CallList, *, statuses: Iterable[str] | None = None, page: Any = 1
 ) -> tuple[Page, list[EntryRow]]:
-    """One page of the list's entries (status first, then priority), optionally of one
-    status, with the exclusion reasons, the priority's parts and, for a user who may
+    """One page of the list's entries (status first, then priority), of `statuses`
+    (None: every entry), with the exclusion reasons, the priority's parts and, for a user who may
     approve contacts, the rules an approval could lift."""
     entries = _with_visible_payer(
         CallListEntry.objects.filter(call_list=call_list)
@@ -356,8 +356,8 @@ def call_list_entries_page(
         .order_by("status", "-priority", "pk"),
         user,
     )
-    if status in CallListEntry.Status.values:
-        entries = entries.filter(status=status)
+    if statuses is not None:
+        entries = entries.filter(status__in=list(statuses))
     current = Paginator(entries, PAGE_SIZE).get_page(page)
     approves = user_can(user, Capability.APPROVE_CONTACT)
     rows = [
