@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxLengthValidator
 from django.utils.functional import Promise as LazyText
 from django.utils.functional import lazy
 from django.utils.translation import gettext
@@ -20,6 +21,9 @@ from saikoku.core.dates import InvalidDate, parse_date
 
 __all__ = [
     "CHOICE_PROMPT",
+    "DATE_MAX_LENGTH",
+    "FIRST_DATE",
+    "LAST_DATE",
     "BoundedIntegerField",
     "ParsedCharField",
     "WarekiDateField",
@@ -67,6 +71,12 @@ class ParsedCharField(forms.CharField):
     invalid_message: LazyText | str = ""
     invalid_code = "invalid"
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # The length is checked on the text, before parsing (to_python); CharField's
+        # validator would ask the length of the parsed value (a date, an int).
+        self.validators = [v for v in self.validators if not isinstance(v, MaxLengthValidator)]
+
     def parse(self, text: str) -> Any:
         raise NotImplementedError
 
@@ -74,14 +84,32 @@ class ParsedCharField(forms.CharField):
         text = super().to_python(value)
         if not text:
             return None
+        if self.max_length is not None and len(text) > self.max_length:
+            # Refused before parsing: thousands of characters never reach a parser.
+            raise forms.ValidationError(
+                self.error_messages["max_length"],
+                code="max_length",
+                params={"limit_value": self.max_length, "show_value": len(text)},
+            )
         try:
             return self.parse(text)
         except self.invalid:
             raise forms.ValidationError(self.invalid_message, code=self.invalid_code) from None
 
 
+# The dates a user may type (docs/operations.md, "Bounds of input"): every date the work
+# concerns lies well inside ("until 2999-12-31" still reads as "until any day"), and
+# date arithmetic near 9999-12-31 overflows.
+FIRST_DATE = date(1900, 1, 1)
+LAST_DATE = date(2999, 12, 31)
+# A date field's text: the longest accepted form (令和10年12月31日, 2025-06-30T…) is far
+# shorter; a longer text is refused before any parsing.
+DATE_MAX_LENGTH = 40
+
+
 class WarekiDateField(ParsedCharField):
-    """A date typed in any form the import accepts, 和暦 included."""
+    """A date typed in any form the import accepts, 和暦 included, from FIRST_DATE to
+    LAST_DATE."""
 
     invalid = (InvalidDate,)
     invalid_message = _(
@@ -89,5 +117,17 @@ class WarekiDateField(ParsedCharField):
     )
     invalid_code = "invalid_date"
 
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", DATE_MAX_LENGTH)
+        errors = {"max_length": self.invalid_message, **kwargs.pop("error_messages", {})}
+        super().__init__(error_messages=errors, **kwargs)
+
     def parse(self, text: str) -> date:
-        return parse_date(text)
+        day = parse_date(text)
+        if not FIRST_DATE <= day <= LAST_DATE:
+            raise forms.ValidationError(
+                _("%(first)s〜%(last)sの日付を入力してください。"),
+                params={"first": FIRST_DATE.isoformat(), "last": LAST_DATE.isoformat()},
+                code="date_range",
+            )
+        return day

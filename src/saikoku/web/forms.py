@@ -28,7 +28,12 @@ class LoginForm(AuthenticationForm):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["username"].label = _("利用者ID")
+        username = self.fields["username"]
+        username.label = _("利用者ID")
+        # A too long ID is just a wrong ID: the page then says so (invalid_login)
+        # instead of an error on a field whose errors the login page does not show.
+        username.max_length = None
+        username.validators = []
 
 
 class AuditFilterForm(forms.Form):
