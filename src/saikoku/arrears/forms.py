@@ -102,7 +102,7 @@ class LateChargeRateForm(forms.Form):
         return _rate_in_range(self.cleaned_data["higher_percent"], STATUTORY_HIGHER)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         lower, higher = data.get("lower_percent"), data.get("higher_percent")
         if lower is not None and higher is not None and higher < lower:
             self.add_error(

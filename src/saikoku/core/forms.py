@@ -80,7 +80,7 @@ class ParsedCharField(forms.CharField):
     def parse(self, text: str) -> Any:
         raise NotImplementedError
 
-    def to_python(self, value: str | None) -> Any:  # type: ignore[override]
+    def to_python(self, value: str | None) -> Any:
         text = super().to_python(value)
         if not text:
             return None
@@ -94,7 +94,7 @@ class ParsedCharField(forms.CharField):
         try:
             return self.parse(text)
         except self.invalid:
-            raise forms.ValidationError(self.invalid_message, code=self.invalid_code) from None
+            raise forms.ValidationError(str(self.invalid_message), code=self.invalid_code) from None
 
 
 # The dates a user may type (docs/operations.md, "Bounds of input"): every date the work

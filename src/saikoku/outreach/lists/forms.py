@@ -105,7 +105,11 @@ class AssignForm(forms.Form):
 
 
 class ApprovalForm(forms.Form):
-    rule = forms.ChoiceField(label=_("承認する除外理由"), choices=())
+    rule = forms.ChoiceField(
+        label=_("承認する除外理由"),
+        choices=(),
+        error_messages={"required": _("承認する除外理由を選んでください。")},
+    )
     reason = forms.CharField(
         label=_("承認理由"),
         widget=forms.Textarea(attrs={"rows": 2}),
