@@ -22,6 +22,12 @@ pytestmark = pytest.mark.django_db
 MONDAY = dt.datetime(2025, 10, 20, 10, 0, tzinfo=TOKYO)
 
 
+def log_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
 def matched(calls_payers, **filters) -> set[str]:
     rows = call_list_preview(filters=filters, now=MONDAY).rows
     names = {pk: name for name, pk in calls_payers.items()}
@@ -51,7 +57,5 @@ def test_the_priority_counts_the_overdue_amount_and_levies(calls_payers):
 
 
 def test_the_builder_labels_the_amount_filters_as_arrears(calls_payers, supervisor):
-    client = Client()
-    client.force_login(supervisor)
-    html = client.get(reverse("call_list_new")).content.decode()
+    html = log_in(supervisor).get(reverse("call_list_new")).content.decode()
     assert "滞納額（円以上）" in html and "未納額（円以上）" not in html
