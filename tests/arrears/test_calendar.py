@@ -5,12 +5,16 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from saikoku.arrears.calendar import (
     add_months_first_period,
     effective_due_date,
     is_closed_day,
+    is_overdue,
     next_business_day,
+    overdue_through,
     standard_due_dates,
 )
 
@@ -76,3 +80,36 @@ def test_shinjuku_standard_schedules():
     assert (nh[0].nominal, nh[-1].nominal) == (D(2025, 6, 30), D(2026, 3, 31))
     with pytest.raises(KeyError):
         standard_due_dates("XX", 2025)
+
+
+# --- overdue (滞納) or not yet due (未到来) ------------------------------------------
+
+DAYS = st.dates(min_value=D(2020, 1, 1), max_value=D(2030, 12, 31))
+
+
+@given(due=DAYS, on=DAYS)
+def test_a_bill_is_overdue_exactly_when_its_applicable_due_date_has_passed(due, on):
+    assert is_overdue(due, on) == (effective_due_date(due) < on)
+
+
+@given(on=DAYS)
+def test_the_overdue_cut_off_is_the_last_business_day_before_the_day(on):
+    cut = overdue_through(on)
+    assert cut < on and not is_closed_day(cut)
+    assert all(is_closed_day(cut + dt.timedelta(days=n)) for n in range(1, (on - cut).days))
+
+
+@pytest.mark.parametrize(
+    ("due", "on", "overdue"),
+    [
+        (D(2025, 6, 30), D(2025, 6, 30), False),  # on the due date itself: in time
+        (D(2025, 6, 30), D(2025, 7, 1), True),
+        (D(2025, 5, 31), D(2025, 6, 1), False),  # Saturday, moved to Monday 2 June
+        (D(2025, 5, 31), D(2025, 6, 2), False),
+        (D(2025, 5, 31), D(2025, 6, 3), True),
+        (D(2024, 12, 30), D(2025, 1, 6), False),  # year-end closure, then a weekend
+        (D(2024, 12, 30), D(2025, 1, 7), True),
+    ],
+)
+def test_overdue_on_a_day(due, on, overdue):
+    assert is_overdue(due, on) is overdue

@@ -149,3 +149,22 @@ def test_the_rounded_charge_and_the_sum_of_segments_agree_with_the_engine():
     (line,) = owed_as_of([bill(amount=65_000, due="2025-05-31")], ON, rates=RATES).lines
     assert line.accrued == sum(s.yen for s in line.segments)
     assert line.rounded == line.accrued // 100 * 100 == line.late_charge
+
+
+def test_the_principal_is_split_into_overdue_and_not_yet_due_on_the_day_asked():
+    bills = [
+        bill(id=1, levy="NH", amount=5_300, due="2026-11-30", period=6),
+        bill(id=2, levy="NH", amount=5_300, due="2026-12-28", period=7),
+        bill(id=3, levy="NH", amount=5_300, due="2027-01-31", period=8),  # a Sunday
+    ]
+    owed = owed_as_of(bills, dt.date(2026, 12, 10), rates=RATES.estimating())
+    assert (owed.overdue, owed.not_due, owed.principal) == (5_300, 10_600, 15_900)
+    assert [line.overdue for line in owed.lines] == [True, False, False]
+    assert owed.overdue_total == owed.overdue + owed.late_charge
+    assert owed.total == owed.overdue_total + owed.not_due
+    nh = owed.levies[0]
+    assert (nh.overdue, nh.not_due) == (5_300, 10_600)
+    # A due date on a Sunday applies on Monday 1 February: not overdue that day.
+    february = owed_as_of(bills, dt.date(2027, 2, 1), rates=RATES.estimating())
+    assert (february.overdue, february.not_due) == (10_600, 5_300)
+    assert february.lines[2].why_no_charge == "in_time"

@@ -73,3 +73,31 @@ def test_changing_the_payment_date_updates_the_total_without_reloading(
     assert not first.locator("[data-breakdown]").is_visible()
     first.locator("summary").click()
     assert "%" in first.locator("[data-breakdown]").inner_text()
+
+
+def test_the_arrears_and_what_is_not_yet_due_are_shown_apart(
+    page, live_server, operator, imported_payers
+):
+    # 100000000001 owes RT 第2期 30,000 yen (due 2025-09-01) and 20,000 yen of 第3期 (due
+    # 2025-10-31). Paid on 1 October 2025, the second is overdue, the third not yet due.
+    log_in(page, live_server, "op1")
+    page.goto(f"{live_server.url}/payers/{imported_payers['100000000001']}/")
+    page.fill("#id_on", "令和7年10月1日")
+    page.press("#id_on", "Enter")
+    page.wait_for_function(
+        "() => document.querySelector('[data-owed-not-due]').innerText === '¥20,000'"
+    )
+    owed = page.locator("#owed")
+    assert owed.locator("[data-owed-overdue]").inner_text() == "¥30,000"
+    assert owed.locator("[data-owed-not-due]").inner_text() == "¥20,000"
+    headers = owed.locator("table.summary thead").inner_text()
+    assert "滞納額" in headers and "未到来" in headers and "総額" in headers
+    overdue_total = owed.locator("[data-owed-overdue-total]").inner_text()
+    total = owed.locator("[data-owed-total]").inner_text()
+    assert int(total.strip("¥").replace(",", "")) == (
+        int(overdue_total.strip("¥").replace(",", "")) + 20_000
+    )
+    # The third period's line says it is not yet due; the second's does not.
+    assert owed.locator("tr[data-bill] [data-not-due]").count() == 1
+    assert owed.locator("[data-not-due]").first.is_visible()
+    assert has_no_horizontal_scrollbar(page)

@@ -66,7 +66,9 @@ def row_of(html: str, bill: int) -> dict[str, int]:
 
 
 def totals_of(html: str) -> dict[str, int]:
-    cells = re.findall(r"data-owed-(principal|late-charge|total)>(¥[\d,]+)<", html)
+    cells = re.findall(
+        r"data-owed-(overdue|late-charge|overdue-total|not-due|total)>(¥[\d,]+)<", html
+    )
     return {name: _yen(value) for name, value in cells}
 
 
@@ -124,16 +126,61 @@ def test_totals_per_levy_and_overall_add_up_the_bills(client_for, operator, owed
     html = owed_html(client_for(operator), owed_payers, on="2026-03-31")
     bills = [row_of(html, bill_id("RT", p)) for p in (1, 2, 4)] + [row_of(html, bill_id("LV", 1))]
     totals = totals_of(html)
-    assert totals["principal"] == sum(b["principal"] for b in bills) == 73456 + 70000 + 10800
+    # Every bill is past its due date on 2026-03-31: all of it is overdue (滞納額).
+    assert totals["overdue"] == sum(b["principal"] for b in bills) == 73456 + 70000 + 10800
+    assert totals["not-due"] == 0
     assert totals["late-charge"] == sum(b["late-charge"] for b in bills)
-    assert totals["total"] == totals["principal"] + totals["late-charge"]
+    assert totals["overdue-total"] == totals["overdue"] + totals["late-charge"]
+    assert totals["total"] == totals["overdue-total"] + totals["not-due"]
     levy_rt = re.search(r'<tr data-levy="RT">(.*?)</tr>', html, re.S).group(1)
     rt = [_yen(v) for v in re.findall(r"¥[\d,]+", levy_rt)]
-    assert rt[:3] == [
+    principal, charge = (
         sum(b["principal"] for b in bills[:3]),
         sum(b["late-charge"] for b in bills[:3]),
-        sum(b["total"] for b in bills[:3]),
-    ]
+    )
+    assert rt == [principal, charge, principal + charge, 0, principal + charge]
+
+
+def test_an_instalment_not_yet_due_is_shown_apart_from_the_arrears(
+    client_for, operator, owed_payers
+):
+    # On 2026-01-15 RT 第4期 (70,000 yen left, due 2026-02-02) is not yet due (未到来):
+    # it is no arrear and carries no late charge, but the total owed still holds it.
+    html = owed_html(client_for(operator), owed_payers, on="2026-01-15")
+    totals = totals_of(html)
+    assert totals["overdue"] == 73456 + 10800
+    assert totals["not-due"] == 70000
+    assert totals["total"] == totals["overdue"] + totals["late-charge"] + 70000
+    fourth = re.search(rf'<tr data-bill="{bill_id("RT", 4)}">(.*?)</tr>', html, re.S).group(1)
+    assert "data-not-due" in fourth and "未到来" in fourth
+    assert row_of(html, bill_id("RT", 4))["late-charge"] == 0
+    first = re.search(rf'<tr data-bill="{bill_id("RT", 1)}">(.*?)</tr>', html, re.S).group(1)
+    assert "data-not-due" not in first
+    levy_rt = re.search(r'<tr data-levy="RT">(.*?)</tr>', html, re.S).group(1)
+    assert next(_yen(v) for v in re.findall(r"¥[\d,]+", levy_rt)) == 73456
+
+
+def test_the_bills_show_what_is_overdue_and_what_is_not_yet_due(client_for, operator, owed_payers):
+    with time_machine.travel(datetime.datetime(2026, 1, 15, 10, 0, tzinfo=TOKYO)):
+        html = owed_html(client_for(operator), owed_payers)
+    header = re.search(r'<span class="group-balance">(.*?)</span></h3>', html, re.S).group(1)
+    assert "滞納額" in header and "未到来" in header
+    assert re.search(r"data-group-overdue>¥73,456<", header)
+    assert re.search(r"data-group-not-due>¥70,000<", header)
+    bills = html[html.index("期別の明細") :]
+    assert bills.count("data-not-due") == 1  # only 第4期 is not yet due
+
+
+def test_a_due_date_on_a_saturday_is_overdue_only_after_the_next_business_day(
+    client_for, operator, owed_payers
+):
+    # LV is due Saturday 2025-05-31, which the law moves to Monday 2 June: on that Monday
+    # the bill is not yet overdue, on Tuesday it is.
+    client = client_for(operator)
+    monday = totals_of(owed_html(client, owed_payers, on="2025-06-02"))
+    tuesday = totals_of(owed_html(client, owed_payers, on="2025-06-03"))
+    assert (monday["overdue"], monday["not-due"] - tuesday["not-due"]) == (0, 10800)
+    assert tuesday["overdue"] == 10800
 
 
 def test_a_bill_whose_late_charge_was_paid_is_not_listed(client_for, operator, owed_payers):

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import calendar as _calendar
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 import jpholiday
@@ -33,8 +34,10 @@ __all__ = [
     "is_business_day",
     "is_closed_day",
     "is_holiday",
+    "is_overdue",
     "is_year_end_closure",
     "next_business_day",
+    "overdue_through",
     "period_end",
     "standard_due_dates",
 ]
@@ -70,6 +73,9 @@ def next_business_day(d: dt.date) -> dt.date:
     return d
 
 
+# jpholiday is slow next to everything else and bills share a handful of due dates; the
+# answer for a date never changes within a process.
+@functools.lru_cache(maxsize=4096)
 def effective_due_date(d: dt.date) -> dt.date:
     """The due date as it applies: d itself, or the next business day when d is closed.
 
@@ -77,6 +83,30 @@ def effective_due_date(d: dt.date) -> dt.date:
     deadline on a closed day is deemed to be the following open day.
     """
     return d if is_business_day(d) else next_business_day(d)
+
+
+@functools.lru_cache(maxsize=1024)
+def overdue_through(on: dt.date) -> dt.date:
+    """The latest due date (as the ward records it) that has passed on `on`: the last
+    business day before `on`.
+
+    A bill is overdue (滞納) on `on` exactly when its due date is on or before this day:
+    its due date as it applies (effective_due_date, moved off a closed day) lies
+    before `on`. A due date between this day and `on` falls on closed days and
+    moves to `on` or later. The call lists filter their SQL on it; `is_overdue`
+    asks it for one bill. Every screen and every sum that says 滞納 or 未到来 goes
+    through one of the two, so they never disagree about a bill due on a weekend.
+    """
+    d = on - _ONE_DAY
+    while is_closed_day(d):
+        d -= _ONE_DAY
+    return d
+
+
+def is_overdue(due_date: dt.date, on: dt.date) -> bool:
+    """Whether a bill due on `due_date` (as recorded) is overdue (滞納) on `on`, i.e.
+    `effective_due_date(due_date) < on`; otherwise it is not yet due (未到来)."""
+    return due_date <= overdue_through(on)
 
 
 def _add_months(year: int, month: int, months: int) -> tuple[int, int]:

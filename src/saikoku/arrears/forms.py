@@ -30,6 +30,8 @@ class LateChargeRateForm(forms.Form):
 
     year = forms.IntegerField(
         label=_("年"),
+        # Four digits; clean_year narrows it to the years whose rate can be known.
+        max_value=9999,
         error_messages={
             "required": _("年を西暦で入力してください（例: 2027）。"),
             "invalid": _("年は西暦の数字で入力してください（例: 2027）。"),
@@ -71,15 +73,13 @@ class LateChargeRateForm(forms.Form):
     def __init__(self, *args: Any, today: dt.date | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.latest_year = _latest_registrable_year(today)
+        # A year of five digits or more gets the same answer as any year out of range.
+        self.fields["year"].error_messages["max_value"] = self._year_range_message()
 
     def clean_year(self) -> int:
         year = self.cleaned_data["year"]
         if not FIRST_RATE_YEAR <= year <= self.latest_year:
-            raise forms.ValidationError(
-                _("年は%(first)s〜%(last)sの西暦で入力してください。"),
-                params={"first": FIRST_RATE_YEAR, "last": self.latest_year},
-                code="year_range",
-            )
+            raise forms.ValidationError(self._year_range_message(), code="year_range")
         if LateChargeRate.objects.filter(year=year).exists():
             raise forms.ValidationError(
                 _("%(year)s年の割合はすでに登録されています。"),
@@ -87,6 +87,12 @@ class LateChargeRateForm(forms.Form):
                 code="registered",
             )
         return year
+
+    def _year_range_message(self) -> str:
+        return _("年は%(first)s〜%(last)sの西暦で入力してください。") % {
+            "first": FIRST_RATE_YEAR,
+            "last": self.latest_year,
+        }
 
     def clean_lower_percent(self) -> Decimal:
         # The special rate applies only while it is below the Act's own (附則第3条の2).

@@ -52,6 +52,7 @@ __all__ = [
     "Segment",
     "compute_late_charge",
     "estimated_years_of",
+    "round_charge",
     "shipped_rate_table",
 ]
 
@@ -267,8 +268,11 @@ def _floor_unit(amount: int, unit: int) -> int:
     return amount // unit * unit
 
 
-def _round_charge(accrued: int) -> int:
-    """地方税法第20条の4の2第5項: under 1,000 yen nothing, otherwise down to 100 yen."""
+def round_charge(accrued: int) -> int:
+    """The chargeable late charge of `accrued` yen (the segments' yen summed):
+    地方税法第20条の4の2第5項, under 1,000 yen nothing, otherwise rounded down to 100 yen.
+
+    Public so that a breakdown (arrears/owed.py) rounds exactly as the engine does."""
     if accrued < _CHARGE_MINIMUM:
         return 0
     return _floor_unit(accrued, _CHARGE_UNIT)
@@ -385,7 +389,7 @@ def compute_late_charge(
         else []
     )
     accrued = sum(s.yen for s in segments)
-    late_charge = max(_round_charge(accrued) - covered_charge, 0)
+    late_charge = max(round_charge(accrued) - covered_charge, 0)
     return LateChargeResult(
         levy=levy,
         on=on,

@@ -1,5 +1,6 @@
 """What a payer owes if the rest is paid on a given day: principal, late charge (延滞金)
-and their sum per bill, per levy and overall.
+and their sum per bill, per levy and overall, the principal split into what is overdue
+on that day (滞納額) and what is not yet due (未到来; calendar.is_overdue decides).
 
 The payer page's "if paid on …" panel shows these numbers, and the inbound-call
 guidance panel is to quote the very same ones: both call `owed_as_of`, neither computes
@@ -29,11 +30,10 @@ How the ward's rows feed the engine:
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from saikoku.arrears.calendar import effective_due_date
+from saikoku.arrears.calendar import effective_due_date, is_overdue
 from saikoku.arrears.late_charge import (
     DEFAULT_RULES,
     LateChargeResult,
@@ -43,10 +43,8 @@ from saikoku.arrears.late_charge import (
     Segment,
     compute_late_charge,
     estimated_years_of,
+    round_charge,
 )
-
-# The engine's own 1,000 / 100 yen rule, so the breakdown can never round differently.
-from saikoku.arrears.late_charge import _round_charge as round_charge
 from saikoku.arrears.models import Bill, Levy
 from saikoku.arrears.models import Payment as PaymentRow
 
@@ -60,10 +58,6 @@ __all__ = [
 ]
 
 LEVY_ORDER: tuple[str, ...] = tuple(Levy.values)
-
-# jpholiday is slow next to the rest of the computation and a payer's bills share a
-# handful of due dates; the answer for a date never changes within a process.
-_effective_due = functools.lru_cache(maxsize=4096)(effective_due_date)
 
 
 @dataclass(frozen=True)
@@ -89,7 +83,11 @@ class BillFacts:
     @property
     def effective_due_date(self) -> dt.date:
         """The 納期限 that counts in law: the next business day when it is a closed day."""
-        return _effective_due(self.due_date)
+        return effective_due_date(self.due_date)
+
+    def is_overdue(self, on: dt.date) -> bool:
+        """Past its due date on `on` (滞納; calendar.is_overdue), else not yet due (未到来)."""
+        return is_overdue(self.due_date, on)
 
     @property
     def paid_late(self) -> bool:
@@ -166,6 +164,21 @@ class OwedLine:
         return self.principal + self.late_charge
 
     @property
+    def overdue(self) -> bool:
+        """The bill is past its due date on `on` (滞納); otherwise not yet due (未到来),
+        and then it carries no late charge."""
+        return self.bill.is_overdue(self.on)
+
+    @property
+    def overdue_principal(self) -> int:
+        return self.principal if self.overdue else 0
+
+    @property
+    def not_due(self) -> int:
+        """What remains of a bill not yet due on `on` (未到来)."""
+        return 0 if self.overdue else self.principal
+
+    @property
     def estimated_years(self) -> tuple[int, ...]:
         """Years whose rate is not registered yet and was estimated (見込み)."""
         return estimated_years_of(self.segments)
@@ -188,7 +201,7 @@ class OwedLine:
         "" when there is a charge or it was paid already."""
         if self.late_charge or self.late_charge_paid:
             return ""
-        if self.on <= self.bill.effective_due_date:
+        if not self.overdue:
             return "in_time"
         if not self.segments:
             return "small_bill"
@@ -209,8 +222,23 @@ class LevyOwed:
         return sum(line.principal for line in self.lines)
 
     @property
+    def overdue(self) -> int:
+        """The principal of the bills past their due date (滞納額)."""
+        return sum(line.overdue_principal for line in self.lines)
+
+    @property
+    def not_due(self) -> int:
+        """The principal of the bills not yet due (未到来)."""
+        return sum(line.not_due for line in self.lines)
+
+    @property
     def late_charge(self) -> int:
         return sum(line.late_charge for line in self.lines)
+
+    @property
+    def overdue_total(self) -> int:
+        """What is overdue with its late charge: what settles the arrears on `on`."""
+        return self.overdue + self.late_charge
 
     @property
     def total(self) -> int:
@@ -237,8 +265,23 @@ class OwedSummary:
         return sum(levy.principal for levy in self.levies)
 
     @property
+    def overdue(self) -> int:
+        """The principal past its due date on `on` (滞納額)."""
+        return sum(levy.overdue for levy in self.levies)
+
+    @property
+    def not_due(self) -> int:
+        """The principal not yet due on `on` (未到来)."""
+        return sum(levy.not_due for levy in self.levies)
+
+    @property
     def late_charge(self) -> int:
         return sum(levy.late_charge for levy in self.levies)
+
+    @property
+    def overdue_total(self) -> int:
+        """What is overdue with its late charge (滞納額 + 延滞金)."""
+        return self.overdue + self.late_charge
 
     @property
     def total(self) -> int:

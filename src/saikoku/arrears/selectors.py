@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
+from saikoku.arrears.calendar import effective_due_date, is_overdue, overdue_through
 from saikoku.arrears.models import (
     Account,
     Assessment,
@@ -52,6 +53,16 @@ class BillRow:
     def is_paid(self) -> bool:
         return self.balance <= 0
 
+    @property
+    def overdue(self) -> int:
+        """The balance if the bill is past its due date (滞納), else 0."""
+        return self.balance if self.days_overdue else 0
+
+    @property
+    def not_due(self) -> int:
+        """The balance if the bill is not yet due (未到来), else 0."""
+        return 0 if self.days_overdue else max(self.balance, 0)
+
 
 @dataclass
 class BillGroup:
@@ -86,6 +97,16 @@ class BillGroup:
     def balance(self) -> int:
         return sum(r.balance for r in self.rows)
 
+    @property
+    def overdue(self) -> int:
+        """The balance past its due date (滞納額)."""
+        return sum(r.overdue for r in self.rows)
+
+    @property
+    def not_due(self) -> int:
+        """The balance not yet due (未到来)."""
+        return sum(r.not_due for r in self.rows)
+
 
 @dataclass(frozen=True)
 class LevyTotal:
@@ -94,6 +115,8 @@ class LevyTotal:
     paid: int
     balance: int
     overdue_bills: int
+    overdue: int  # the balance past its due date (滞納額)
+    not_due: int  # the balance not yet due (未到来)
 
     @property
     def levy_label(self) -> str:
@@ -119,8 +142,9 @@ class PayerOverview:
     bills: list[BillFacts]  # as read, for owed.owed_as_of (no second read)
     groups: list[BillGroup]
     totals: list[LevyTotal]
-    total_balance: int
-    total_overdue: int
+    total_balance: int  # everything unpaid: total_overdue + total_not_due
+    total_overdue: int  # past its due date (滞納額)
+    total_not_due: int  # not yet due (未到来)
     phones: list[Phone]
     members: list[MemberRow]
     plans: list[Plan]
@@ -155,10 +179,17 @@ def payer_age(resident: Resident, today: date) -> int:
 
 
 def days_overdue(*, balance: int, due_date: date, today: date) -> int:
-    """Days past the due date while something is still owed; 0 otherwise."""
-    if balance > 0 and due_date < today:
-        return (today - due_date).days
+    """Days past the due date as it applies (moved off a closed day) while something
+    is still owed; 0 when nothing is owed or the bill is not overdue (未到来) today."""
+    if balance > 0 and is_overdue(due_date, today):
+        return (today - effective_due_date(due_date)).days
     return 0
+
+
+def overdue_q(on: date, *, field: str = "due_date") -> Q:
+    """The bills overdue on `on` as a filter (calendar.overdue_through: the same rule
+    as is_overdue, for the SQL of the call lists)."""
+    return Q(**{f"{field}__lte": overdue_through(on)})
 
 
 def _groups(bills: list[BillFacts], today: date) -> list[BillGroup]:
@@ -192,7 +223,7 @@ def _groups(bills: list[BillFacts], today: date) -> list[BillGroup]:
                 paid=bill.paid_amount,
                 balance=balance,
                 due_date=bill.due_date,
-                days_overdue=days_overdue(balance=balance, due_date=due, today=today),
+                days_overdue=days_overdue(balance=balance, due_date=bill.due_date, today=today),
                 demand_sent_on=bill.demand_sent_on,
                 time_bar_on=bar,
                 time_bar_near=bar is not None and bar - today <= TIME_BAR_WARNING,
@@ -214,6 +245,8 @@ def _totals(groups: list[BillGroup]) -> list[LevyTotal]:
                 paid=sum(g.paid for g in mine),
                 balance=sum(g.balance for g in mine),
                 overdue_bills=sum(1 for g in mine for r in g.rows if r.days_overdue),
+                overdue=sum(g.overdue for g in mine),
+                not_due=sum(g.not_due for g in mine),
             )
         )
     return totals
@@ -267,7 +300,8 @@ def payer_overview(user: Any, resident: Resident, *, today: date | None = None) 
         groups=groups,
         totals=totals,
         total_balance=sum(t.balance for t in totals),
-        total_overdue=sum(r.balance for g in groups for r in g.rows if r.days_overdue),
+        total_overdue=sum(t.overdue for t in totals),
+        total_not_due=sum(t.not_due for t in totals),
         phones=list(resident.phones.order_by(F("position").asc(nulls_last=True), "id")),
         members=_members(resident, levies),
         plans=list(Plan.objects.filter(payer=resident).order_by("-agreed_on", "id")),
@@ -293,6 +327,7 @@ __all__ = [
     "age_on",
     "days_overdue",
     "measure_is_active",
+    "overdue_q",
     "payer_age",
     "payer_overview",
 ]

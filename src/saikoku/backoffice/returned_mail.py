@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Registration",
     "day_counts",
+    "envelope_register",
     "mail_of_day",
     "parse_reason",
     "resolve_code",
@@ -123,7 +124,7 @@ class Registration:
     task: Task | None
 
 
-def _register(
+def envelope_register(
     *,
     actor: User | None,
     found: Found,
@@ -216,7 +217,7 @@ def returned_mail_register(
         )
     now = now or timezone.now()
     with transaction.atomic(durable=True):
-        result = _register(
+        result = envelope_register(
             actor=actor,
             found=found,
             code=code,

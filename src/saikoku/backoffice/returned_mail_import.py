@@ -26,7 +26,7 @@ from django.utils import timezone
 from saikoku.backoffice.models import ReturnedMailImport
 from saikoku.backoffice.returned_mail import (
     Found,
-    _register,
+    envelope_register,
     normalise_code,
     parse_reason,
     resolve_code,
@@ -178,7 +178,7 @@ def returned_mail_import(*, path: Path, actor: User | None = None) -> ImportOutc
             sha256=digest, file_name=name, rows=len(rows), imported_by=actor, imported_at=now
         )
         for found, code, reason, returned_on in rows:
-            result = _register(
+            result = envelope_register(
                 actor=actor,
                 found=found,
                 code=code,

@@ -65,7 +65,8 @@ EXCLUSION_RULES: dict[str, str] = {
     # 徴収猶予・換価猶予 (地方税法第15条・第15条の5), 滞納処分の停止 (同第15条の7), 破産等:
     # while they run, the ward does not press for payment.
     "deferment_or_suspension": _("猶予・停止中"),
-    "nothing_owed": _("未納なし"),
+    # Nothing overdue (facts.unpaid_facts): paid up, or only instalments not yet due.
+    "nothing_owed": _("滞納なし"),
     "do_not_contact": _("連絡不可の希望"),
     "no_callable_number": _("有効な電話番号なし"),
     "cool_down": _("最近本人と接触済み"),

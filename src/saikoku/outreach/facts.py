@@ -1,5 +1,9 @@
 """What eligibility, priority and the list filters need to know about every payer's
-unpaid bills, read in ONE aggregate query grouped by payer.
+overdue bills (滞納: unpaid and past their due date, arrears.calendar.is_overdue), read
+in ONE aggregate query grouped by payer.
+
+Only what is overdue counts: an instalment not yet due (未到来) is no arrear, so it
+neither puts a payer on a list nor raises their priority nor meets a minimum amount.
 
 A list is built over all ≈45,500 payers and ≈500,000 bills; a query per payer would
 take minutes, so every reader here works on whole sets of payers at once.
@@ -19,6 +23,7 @@ from django.db.models import BigIntegerField, Case, F, Max, Min, Q, Sum, Value, 
 from django.db.models.functions import Cast
 
 from saikoku.arrears.models import Assessment, Bill
+from saikoku.arrears.selectors import overdue_q
 from saikoku.arrears.time_bar import time_bar_date
 
 # Above this many payer ids an `IN (...)` filter costs more than reading everything
@@ -27,23 +32,23 @@ IN_FILTER_LIMIT = 2000
 
 
 class PayerFacts(NamedTuple):
-    """One payer's unpaid bills, summed up in SQL (a tuple: 45,000 per list build).
+    """One payer's overdue bills, summed up in SQL (a tuple: 45,000 per list build).
 
     The `scope_*` fields cover only the levies / fiscal years a list filters on (the
     same as the whole when there is no such filter); priority reads the whole."""
 
-    owed: int
-    levy_count: int
-    oldest_due: dt.date  # the oldest unpaid bill's due date (may lie in the future)
-    newest_overdue: dt.date | None  # the most recent due date already passed
+    owed: int  # overdue, unpaid (滞納額)
+    levy_count: int  # levies with an overdue bill
+    oldest_due: dt.date  # the oldest overdue bill's due date
+    newest_overdue: dt.date  # the most recent due date that has passed unpaid
     time_bar_on: dt.date
-    first_fiscal_year: int  # the earliest fiscal year with an unpaid bill
+    first_fiscal_year: int  # the earliest fiscal year with an overdue bill
     scope_owed: int
-    scope_oldest_due: dt.date | None
+    scope_oldest_due: dt.date | None  # None: nothing overdue in scope
     scope_newest_overdue: dt.date | None
 
     def days_past_due(self, today: dt.date) -> int:
-        """Days since the oldest unpaid bill (in scope) fell due; 0 if none is overdue."""
+        """Days since the oldest overdue bill (in scope) fell due; 0 if none in scope."""
         if self.scope_oldest_due is None or self.scope_oldest_due >= today:
             return 0
         return (today - self.scope_oldest_due).days
@@ -92,16 +97,17 @@ def unpaid_facts(
     levies: Iterable[str] | None = None,
     fiscal_years: Iterable[int] | None = None,
 ) -> dict[int, PayerFacts]:
-    """payer id -> facts about their unpaid bills; payers owing nothing are absent.
+    """payer id -> facts about their overdue bills on `today`; payers with nothing
+    overdue (paid up, or only instalments not yet due) are absent.
 
     One query grouped by payer and levy: it walks the partial index of unpaid bills
-    (arrears bill_unpaid_by_payer) in order, and per levy each sum is a plain MIN or
-    MAX, where grouping by payer alone needed a CASE per levy and per limitation
-    period for every bill (twice the time on both engines). The levies of a payer (at
-    most three rows) are combined here.
+    (arrears bill_unpaid_by_payer) in order, keeping the overdue ones (overdue_q),
+    and per levy each sum is a plain MIN or MAX, where grouping by payer alone needed
+    a CASE per levy and per limitation period for every bill (twice the time on both
+    engines). The levies of a payer (at most three rows) are combined here.
 
     The time bar (arrears/time_bar.py) is estimated per limitation period from the
-    oldest unpaid due date and the earliest demand notice (督促, which renews the
+    oldest overdue due date and the earliest demand notice (督促, which renews the
     period), ignoring the renewal a part payment brings. A demand goes to the oldest
     bill first, so this is the oldest bill's bar, never later than the real one by
     more than a part payment's renewal: "time bar near" errs towards calling early.
@@ -112,25 +118,25 @@ def unpaid_facts(
         scope &= Q(levy__in=list(levies))
     if fiscal_years:
         scope &= Q(fiscal_year__in=list(fiscal_years))
-    overdue = Q(due_date__lt=today)
     scoped = bool(scope)
+    # Overdue only: a range on the index's third column, so the aggregate still walks
+    # the partial index alone, and reads fewer rows than every unpaid bill.
+    overdue = Bill.objects.filter(overdue_q(today), amount__gt=F("paid_amount"))
     rows = (
-        restrict(Bill.objects.filter(amount__gt=F("paid_amount")), "payer_id", payer_ids)
+        restrict(overdue, "payer_id", payer_ids)
         .values_list("payer_id", "levy")
         .annotate(
             # bigint, not PostgreSQL's numeric for a SUM: ints, not Decimals, in Python.
             owed=Cast(Sum(unpaid), BigIntegerField()),
             oldest=Min("due_date"),
-            newest_overdue=Max(Case(When(overdue, then=F("due_date")))),
+            newest_overdue=Max("due_date"),
             first_year=Min("fiscal_year"),
             demand=Min("demand_sent_on"),
             scope_owed=Cast(Sum(Case(When(scope, then=unpaid))), BigIntegerField())
             if scoped
             else Value(0),
             scope_oldest=Min(Case(When(scope, then=F("due_date")))) if scoped else Value(0),
-            scope_newest=Max(Case(When(scope & overdue, then=F("due_date"))))
-            if scoped
-            else Value(0),
+            scope_newest=Max(Case(When(scope, then=F("due_date")))) if scoped else Value(0),
         )
         # The index's order: free on both engines, and a payer's levies come together.
         .order_by("payer_id", "levy")

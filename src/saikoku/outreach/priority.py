@@ -3,7 +3,8 @@ per part. docs/outreach.md ("Priority") gives the table; keep the two in step.
 
 The center's point is EARLY contact after the due date (a payer reminded within weeks
 pays far more often than one reached after months), so the largest part rewards a
-bill that fell due recently. Then the amount owed, a time bar (消滅時効) coming close,
+bill that fell due recently. Then the amount overdue (滞納額: an instalment not yet
+due counts for nothing, outreach/facts.py), a time bar (消滅時効) coming close,
 broken promises and plans, and the number of levies owed.
 
 Every part is a whole number of points from a small table; the total is their sum.
@@ -36,11 +37,11 @@ __all__ = [
 
 PRIORITY_PARTS: dict[str, str] = {
     "early": _("納期限後まもない"),
-    "amount": _("未納額"),
+    "amount": _("滞納額"),
     "time_bar": _("時効が近い"),
     "broken_promise": _("納付約束の不履行"),
     "broken_plan": _("分納誓約の不履行"),
-    "levies": _("未納の税目数"),
+    "levies": _("滞納の税目数"),
 }
 
 # (up to this many days since the most recent due date passed, points)
@@ -83,7 +84,7 @@ def score(
     broken_promise: bool = False,
     broken_plan: bool = False,
 ) -> ScoreParts:
-    """The score of one payer from their unpaid bills and history flags."""
+    """The score of one payer from their overdue bills and history flags."""
     early = amount = time_bar = levies = 0
     if facts is not None:
         if facts.newest_overdue is not None:
@@ -133,7 +134,7 @@ def priority_for_payers(
     now: dt.datetime,
     groups: dict[int, PayerFacts] | None = None,
 ) -> dict[int, ScoreParts]:
-    """payer id -> score, over all their unpaid bills; three queries in all."""
+    """payer id -> score, over all their overdue bills; three queries in all."""
     wanted = set(payer_ids)
     today = timezone.localdate(now)
     if groups is None:

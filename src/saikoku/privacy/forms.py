@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from saikoku.core.forms import BoundedIntegerField
 from saikoku.privacy.models import CustodyDirection, CustodyMedium
 
 
@@ -24,7 +25,7 @@ class PaperCustodyForm(forms.Form):
     )
     handler = forms.CharField(label=_("取扱者"), max_length=150)
     content = forms.CharField(label=_("内容"), max_length=200)
-    quantity = forms.IntegerField(label=_("数量"), min_value=1)
+    quantity = BoundedIntegerField(label=_("数量"), min_value=1, max_value=10_000_000)
     medium = forms.ChoiceField(
         label=_("媒体"), choices=[c for c in CustodyMedium.choices if c[0] != CustodyMedium.FILE]
     )

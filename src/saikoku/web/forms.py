@@ -10,18 +10,9 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from saikoku.core.audit import ACTIONS
-from saikoku.core.forms import WarekiDateField
+from saikoku.core.forms import WarekiDateField, prompted
 
 AUDIT_ACTIONS = ACTIONS
-
-# What an empty dropdown says instead of Django's "---------" (a filter's empty choice
-# says "すべて" instead: there, empty means every value).
-CHOICE_PROMPT = _("選択してください")
-
-
-def prompted(choices: list[tuple[str, object]], prompt: object = CHOICE_PROMPT) -> list:
-    """The choices of a dropdown with the Japanese prompt as the empty first choice."""
-    return [("", prompt), *[(value, label) for value, label in choices if value != ""]]
 
 
 class LoginForm(AuthenticationForm):
@@ -37,7 +28,12 @@ class LoginForm(AuthenticationForm):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["username"].label = _("利用者ID")
+        username = self.fields["username"]
+        username.label = _("利用者ID")
+        # A too long ID is just a wrong ID: the page then says so (invalid_login)
+        # instead of an error on a field whose errors the login page does not show.
+        username.max_length = None
+        username.validators = []
 
 
 class AuditFilterForm(forms.Form):

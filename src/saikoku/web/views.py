@@ -11,10 +11,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from saikoku.arrears.late_charge import RateNotPublished
 from saikoku.arrears.owed import BillFacts, OwedSummary, bill_facts, owed_as_of
 from saikoku.arrears.rates import current_rate_table
 from saikoku.arrears.selectors import account_for_user, payer_overview
@@ -119,28 +117,16 @@ def _owed_context(
         # An empty field means today; a wrong one shows its error and no figures, so no
         # number on screen belongs to a date other than the one typed.
         on = (form.cleaned_data["on"] or today) if form.is_valid() else None
-    owed: OwedSummary | None = None
-    rate_missing: int | None = None
-    if on is not None:
-        try:
-            owed = owed_as_of(bills, on, rates=current_rate_table())
-        except RateNotPublished as missing:
-            rate_missing = missing.args[0]
-            if form.is_bound and form.cleaned_data.get("on"):
-                form.add_error(
-                    "on",
-                    _(
-                        "%(year)s年の延滞金の割合がまだ登録されていないため計算できません。"
-                        "登録済みの年の日付を入力してください。"
-                    )
-                    % {"year": rate_missing},
-                )
+    # A day in a year without a registered rate is computed with the last known one and
+    # marked 見込み (arrears.rates.current_rate_table estimates): every day has figures.
+    owed: OwedSummary | None = (
+        owed_as_of(bills, on, rates=current_rate_table()) if on is not None else None
+    )
     return {
         "resident": resident,
         "owed": owed,
         "owed_form": form,
         "owed_on_value": form["on"].value() if form.is_bound else on.isoformat(),
-        "rate_missing": rate_missing,
         "today": today,
     }
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
 
 from saikoku.core.models import AuditEntry
 from saikoku.outreach.lists.services import call_list_build
-from saikoku.outreach.models import CallList, CallListEntry, ContactApproval
+from saikoku.outreach.models import WORKABLE, CallList, CallListEntry, ContactApproval
 from support.lists_package import CAUTION, NOW, PLAIN
 from support.personas import verified_client
 
@@ -56,12 +58,42 @@ def test_supervisor_and_ward_admin_see_index_builder_and_detail(request, call_li
     assert index.status_code == 200
     assert "11月 初回" in index.content.decode()
     assert client.get(reverse("call_list_new")).status_code == 200
-    detail = client.get(reverse("call_list_detail", args=[call_list.pk]))
+    detail = client.get(reverse("call_list_detail", args=[call_list.pk]), {"status": "all"})
     body = detail.content.decode()
     assert body.count("<h1>") == 1
-    assert "処理注意者" in body  # the per-payer reason of the caution-flagged payer
+    assert "処理注意者" in body.split("<h2>明細</h2>")[1]  # the caution-flagged payer's reason
     assert "納期限後まもない" in body  # the parts of the priority
     assert 'href="/lists/"' in body  # the navigation link
+
+
+def _entry_ids(html: str) -> set[int]:
+    return {int(pk) for pk in re.findall(r'data-entry="(\d+)"', html)}
+
+
+def test_the_detail_opens_on_the_entries_still_to_be_called(call_list, supervisor):
+    client = client_for(supervisor)
+    url = reverse("call_list_detail", args=[call_list.pk])
+    entries = CallListEntry.objects.filter(call_list=call_list)
+    callable_ids = set(entries.filter(status__in=WORKABLE).values_list("pk", flat=True))
+    excluded_ids = set(entries.filter(status="excluded").values_list("pk", flat=True))
+    assert callable_ids and excluded_ids
+    opened = client.get(url).content.decode()
+    assert _entry_ids(opened) == callable_ids
+    assert '<option value="callable" selected>架電対象（未架電・再架電待ち）</option>' in opened
+    assert _entry_ids(client.get(url, {"status": "excluded"}).content.decode()) == excluded_ids
+    everything = client.get(url, {"status": "all"}).content.decode()
+    assert _entry_ids(everything) == callable_ids | excluded_ids
+    # A forged status says so in Japanese and still shows the callable entries.
+    forged = client.get(url, {"status": "deleted"}).content.decode()
+    assert "正しく選択してください" in forged
+    assert _entry_ids(forged) == callable_ids
+
+
+def test_the_assign_dropdowns_prompt_in_japanese(call_list, supervisor):
+    html = client_for(supervisor).get(reverse("call_list_detail", args=[call_list.pk]))
+    html = html.content.decode()
+    assert "---------" not in html
+    assert html.count('<option value="" selected>選択してください</option>') == 2
 
 
 def test_htmx_refresh_returns_only_the_live_counts(ids, supervisor):

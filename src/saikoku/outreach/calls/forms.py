@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from saikoku.core.dates import InvalidDate, parse_date, parse_date_or_datetime
-from saikoku.core.forms import ParsedCharField
+from saikoku.core.forms import BoundedIntegerField, ParsedCharField
 from saikoku.core.money import InvalidAmount, parse_yen
 from saikoku.outreach.models import Party
 from saikoku.outreach.outcomes import OUTCOMES
@@ -68,9 +68,23 @@ class AmountField(ParsedCharField):
     invalid = (InvalidAmount,)
     invalid_message = _("金額は 12300 や 12,300 の形で、円単位で入力してください。")
     invalid_code = "invalid_amount"
+    # The upper bound (docs/outreach.md): more than any payer of the ward owes.
+    max_yen = 1_000_000_000
+
+    def __init__(self, **kwargs: object) -> None:
+        kwargs.setdefault("max_length", 20)
+        kwargs.setdefault("error_messages", {"max_length": self.invalid_message})
+        super().__init__(**kwargs)  # type: ignore[arg-type]
 
     def parse(self, text: str) -> int:
-        return parse_yen(text)
+        amount = parse_yen(text)
+        if amount > self.max_yen:
+            raise forms.ValidationError(
+                _("金額は%(max)s円以下で入力してください。"),
+                params={"max": f"{self.max_yen:,}"},
+                code="amount_range",
+            )
+        return amount
 
 
 class CallbackAtField(forms.CharField):
@@ -130,7 +144,9 @@ class OutcomeForm(forms.Form):
         required=False,
         choices=[("", "—"), (Party.FAMILY, Party.FAMILY.label), (Party.OTHER, Party.OTHER.label)],
     )
-    phone = forms.IntegerField(label=_("架電した番号"), required=False)
+    phone = BoundedIntegerField(  # a Phone id, as the radio buttons send it
+        label=_("架電した番号"), min_value=1, max_value=2**31 - 1, required=False
+    )
     note = forms.CharField(label=_("メモ"), required=False, max_length=2000)
     promise_on = PromiseDateField(label=_("約束日"), required=False)
     promise_amount = AmountField(label=_("約束金額"), required=False)

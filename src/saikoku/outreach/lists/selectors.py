@@ -5,11 +5,12 @@ A preview and a build (services.py) run the very same evaluation, so the count a
 supervisor sees before saving is the count the list gets.
 
 Filters (CallList.filters, all optional):
-    levies: ["RT", "NH"]            unpaid bills of these levies
+    levies: ["RT", "NH"]            overdue bills of these levies
     fiscal_years: [2025]            ... of these fiscal years
-    days_past_due_min / _max        days since the oldest unpaid bill fell due
-    balance_min / balance_max       yen owed (of the chosen levies / years)
-    first_time: true                no unpaid bill of an earlier fiscal year and no
+    days_past_due_min / _max        days since the oldest overdue bill fell due
+    balance_min / balance_max       yen overdue (滞納額, of the chosen levies / years);
+                                    instalments not yet due (未到来) do not count
+    first_time: true                no overdue bill of an earlier fiscal year and no
                                     earlier contact (ContactRecord or WardHistory)
     broken_promise: true            a promise was broken
     broken_plan: true               a plan was broken
@@ -18,7 +19,7 @@ Filters (CallList.filters, all optional):
                                     filter those without one are not even counted)
     not_contacted_days: 14          no call or SMS in the last N days
 A payer matches when they owe at least one bill past its due date (of the chosen
-levies / years) and every filter given holds.
+levies / years; arrears.calendar.is_overdue) and every filter given holds.
 """
 
 from __future__ import annotations
@@ -344,10 +345,10 @@ def _with_visible_payer(entries: QuerySet[CallListEntry], user: User) -> QuerySe
 
 
 def call_list_entries_page(
-    user: User, call_list: CallList, *, status: str = "", page: Any = 1
+    user: User, call_list: CallList, *, statuses: Iterable[str] | None = None, page: Any = 1
 ) -> tuple[Page, list[EntryRow]]:
-    """One page of the list's entries (status first, then priority), optionally of one
-    status, with the exclusion reasons, the priority's parts and, for a user who may
+    """One page of the list's entries (status first, then priority), of `statuses`
+    (None: every entry), with the exclusion reasons, the priority's parts and, for a user who may
     approve contacts, the rules an approval could lift."""
     entries = _with_visible_payer(
         CallListEntry.objects.filter(call_list=call_list)
@@ -355,8 +356,8 @@ def call_list_entries_page(
         .order_by("status", "-priority", "pk"),
         user,
     )
-    if status in CallListEntry.Status.values:
-        entries = entries.filter(status=status)
+    if statuses is not None:
+        entries = entries.filter(status__in=list(statuses))
     current = Paginator(entries, PAGE_SIZE).get_page(page)
     approves = user_can(user, Capability.APPROVE_CONTACT)
     rows = [

@@ -17,7 +17,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from saikoku.core.permissions import capability_required
 from saikoku.core.roles import Capability
-from saikoku.outreach.lists.forms import ApprovalForm, AssignForm, CallListFilterForm
+from saikoku.outreach.lists.forms import (
+    ApprovalForm,
+    AssignForm,
+    CallListFilterForm,
+    EntryFilterForm,
+)
 from saikoku.outreach.lists.selectors import (
     call_list_entries_page,
     call_list_excluded_counts,
@@ -32,7 +37,7 @@ from saikoku.outreach.lists.services import (
     call_list_build,
     contact_approval_grant,
 )
-from saikoku.outreach.models import CallList, CallListEntry
+from saikoku.outreach.models import CallList
 
 
 @require_GET
@@ -88,9 +93,10 @@ def call_list_detail(request: HttpRequest, list_id: int) -> HttpResponse:
 def _render_detail(
     request: HttpRequest, call_list: CallList, assign_form: AssignForm, status: int = 200
 ) -> HttpResponse:
-    wanted = request.GET.get("status", "")
+    # Opens on the entries still to be called; "すべて" or one status on request.
+    entry_filter = EntryFilterForm(request.GET)
     page, rows = call_list_entries_page(
-        request.user, call_list, status=wanted, page=request.GET.get("page", 1)
+        request.user, call_list, statuses=entry_filter.statuses(), page=request.GET.get("page", 1)
     )
     return render(
         request,
@@ -102,8 +108,8 @@ def _render_detail(
             "rows": rows,
             "excluded_counts": call_list_excluded_counts(call_list),
             "assign_form": assign_form,
-            "statuses": CallListEntry.Status.choices,
-            "status": wanted,
+            "entry_filter": entry_filter,
+            "status": entry_filter["status"].value() or "",
             "nav": "lists",
         },
         status=status,

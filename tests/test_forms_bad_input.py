@@ -1,0 +1,245 @@
+"""Bad input never answers 500: generated from the forms themselves.
+
+Every Form class of every forms.py under src/saikoku is found by walking the source;
+each must be listed in VIEWS (the view that parses it, the method, the persona that
+may use it and the rest of the data it is sent with), so a new form is covered or
+this test fails. Each field of each form is then fed huge, negative, non-numeric and
+10,000-character values through its view. Whatever the value: no 500, and when the
+form refuses the value, its error is on the page and in Japanese.
+
+Besides the forms, the query parameters views read themselves (page numbers) get the
+same values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import inspect
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import time_machine
+from django import forms
+from django.http import QueryDict
+from django.test import Client
+from django.urls import reverse
+from django.utils.html import escape
+
+import saikoku
+import support.calls as calls
+from saikoku.backoffice.models import Task
+from saikoku.outreach.models import CallList, CallListEntry, ContactRecord
+from support.personas import make_user
+
+pytestmark = pytest.mark.django_db
+
+SRC = Path(saikoku.__file__).resolve().parent
+BAD_VALUES = (
+    "1000000",  # huge
+    "2147483648",  # past a 32-bit integer
+    "9" * 30,  # past a 64-bit integer
+    "9999-12-31",  # the last day Python knows: one day later overflows
+    "-1",  # negative
+    "abc",  # not a number
+    "１２あ",  # full-width digits and kana
+    "9" * 10_000,  # 10,000 characters
+    "あ" * 10_000,
+)
+JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+
+
+def project_forms() -> list[type[forms.BaseForm]]:
+    found = []
+    for path in sorted(SRC.rglob("forms.py")):
+        name = ".".join(("saikoku", *path.relative_to(SRC).with_suffix("").parts))
+        module = importlib.import_module(name)
+        for _name, cls in inspect.getmembers(module, inspect.isclass):
+            if issubclass(cls, forms.BaseForm) and cls.__module__ == module.__name__:
+                found.append(cls)
+    return found
+
+
+@dataclass
+class Use:
+    """How a form reaches its view: method, url, who, with what else, and the keyword
+    arguments the view builds the form with (to ask the form what it refuses)."""
+
+    method: str
+    url: str
+    user: Any  # None: anonymous
+    base: dict[str, str] = field(default_factory=dict)
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+def log_in(user) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def world(tmp_path):
+    """The calls package (support/calls.py) at its fixed moment: a list for an operator,
+    one payer kept out of it (reached in person the day before: cool_down), whose
+    hardship made a task for the tax department; the operator holds a payer whose
+    identity is confirmed."""
+    payers = calls.import_payers(tmp_path)
+    people = {
+        "op": make_user("op", "operator"),
+        "op2": make_user("op2", "operator"),
+        "sv": make_user("sv", "supervisor"),
+        "admin": make_user("admin", "ward_admin"),
+        "tax": make_user("tax", "ward_staff", "tax"),
+        "auditor": make_user("auditor", "auditor"),
+    }
+    record = calls.record_contact(
+        actor=people["op"],
+        payer_id=payers[calls.UEDA],
+        outcome="hardship",
+        party="self",
+        identity_verified=True,
+        now=calls.NOW - dt.timedelta(days=1),
+        note="失業中",
+    )
+    call_list = calls.build_list(people["sv"], operator=people["op"])
+    excluded = CallListEntry.objects.get(call_list=call_list, status="excluded")
+    operator = log_in(people["op"])
+    with time_machine.travel(calls.NOW, tick=False):
+        operator.post(reverse("call_next"))
+        # Identity confirmed: the promise fields, and their errors, are on the screen.
+        operator.post(reverse("call_identity"), {"name": "on", "birth_date": "on"})
+    return {
+        "payers": payers,
+        "people": people,
+        "record": ContactRecord.objects.get(pk=record.pk),
+        "list": call_list,
+        "excluded": excluded,
+        "task": Task.objects.get(department="tax"),
+        # The operator's session holds the payer and the identity check.
+        "clients": {people["op"].pk: operator},
+    }
+
+
+def uses(world) -> dict[str, Use]:
+    p, payers = world["people"], world["payers"]
+    payer = reverse("payer", args=[payers[calls.AOKI]])
+    call_list, excluded = world["list"], world["excluded"]
+    rules = [(c, c) for c in excluded.excluded_reasons]
+    return {
+        "LoginForm": Use("post", reverse("login"), None, {"username": "op", "password": "x"}),
+        "AuditFilterForm": Use("get", reverse("audit_log"), p["auditor"]),
+        "OwedOnForm": Use("get", payer, p["sv"]),
+        # An operator outside their own work gives a reason first.
+        "PurposeForm": Use("get", payer, p["op2"]),
+        "LateChargeRateForm": Use(
+            "post",
+            reverse("late_charge_rates"),
+            p["admin"],
+            {"year": "2027", "lower_percent": "2.8", "higher_percent": "9.1", "source": "告示"},
+        ),
+        "TaskCloseForm": Use("post", reverse("task_close", args=[world["task"].pk]), p["tax"]),
+        "IdentityForm": Use("post", reverse("call_identity"), p["op"]),
+        "OutcomeForm": Use("post", reverse("call_record"), p["op"], {"outcome": "no_answer"}),
+        "AmendForm": Use(
+            "post",
+            reverse("contact_record_amend", args=[world["record"].pk]),
+            p["op"],
+            {"outcome": "hardship", "reason": "聞き違い"},
+            {"original": world["record"]},
+        ),
+        "ResultsExportForm": Use("post", reverse("results_export"), p["admin"]),
+        "CallListFilterForm": Use("get", reverse("call_list_new"), p["sv"]),
+        "AssignForm": Use(
+            "post",
+            reverse("call_list_assign", args=[call_list.pk]),
+            p["sv"],
+            {"operator": str(p["op"].pk), "count": "1"},
+        ),
+        "ApprovalForm": Use(
+            "post",
+            reverse("contact_approve", args=[call_list.pk, excluded.pk]),
+            p["admin"],
+            {"rule": rules[0][0], "reason": "区と協議済み"},
+            {"rules": rules},
+        ),
+        "EntryFilterForm": Use("get", reverse("call_list_detail", args=[call_list.pk]), p["sv"]),
+    }
+
+
+def refused(cls: type[forms.BaseForm], use: Use, data: dict[str, str], name: str) -> list[str]:
+    """The errors the form itself gives the field for this data (none: accepted)."""
+    query = QueryDict(mutable=True)
+    query.update(data)
+    if "request" in inspect.signature(cls).parameters:
+        form = cls(request=None, data=query, **use.kwargs)
+    else:
+        form = cls(query, **use.kwargs)
+    return list(form.errors.get(name, []))
+
+
+def test_every_form_of_the_project_is_covered(world):
+    assert sorted(cls.__name__ for cls in project_forms()) == sorted(uses(world))
+
+
+def test_every_number_a_form_reads_has_an_upper_bound():
+    for cls in project_forms():
+        for name, f in cls.base_fields.items():
+            if isinstance(f, forms.DecimalField):  # bounded by its digits
+                assert f.max_value is not None or f.max_digits, f"{cls.__name__}.{name}"
+            elif isinstance(f, forms.IntegerField | forms.FloatField):
+                assert f.max_value is not None, f"{cls.__name__}.{name}"
+
+
+@time_machine.travel(calls.NOW, tick=False)
+@pytest.mark.parametrize("form_name", sorted(cls.__name__ for cls in project_forms()))
+def test_bad_values_in_every_field_never_answer_500(world, form_name):
+    cls = next(c for c in project_forms() if c.__name__ == form_name)
+    use = uses(world)[form_name]
+    client = world["clients"].get(getattr(use.user, "pk", None)) or log_in(use.user)
+    cases = [
+        (name, value, refused(cls, use, {**use.base, name: value}, name))
+        for name in cls.base_fields
+        for value in BAD_VALUES
+    ]
+    # Values the form refuses first: an accepted one may act (close the task, save the
+    # record) and leave nothing for the others to be refused by.
+    cases.sort(key=lambda case: not case[2])
+    for name, value, errors in cases:
+        data = {**use.base, name: value}
+        response = getattr(client, use.method)(use.url, data)
+        where = f"{form_name}.{name}={value[:20]!r}"
+        assert response.status_code < 500, where
+        if errors:
+            html = response.content.decode()
+            for error in errors:
+                assert JAPANESE.search(error), (where, error)
+                assert escape(error) in html, (where, error)
+
+
+@time_machine.travel(calls.NOW, tick=False)
+def test_bad_page_numbers_never_answer_500(world):
+    people, call_list = world["people"], world["list"]
+    pages = [
+        (people["sv"], reverse("search"), {"q": "青木"}),
+        (people["auditor"], reverse("audit_log"), {}),
+        (people["sv"], reverse("call_list_detail", args=[call_list.pk]), {"status": "all"}),
+    ]
+    for user, url, base in pages:
+        client = log_in(user)
+        for value in BAD_VALUES:
+            response = client.get(url, {**base, "page": value})
+            assert response.status_code == 200, (url, value[:20])
+
+
+def test_a_huge_number_of_days_is_refused_in_japanese_not_a_500(world):
+    client = log_in(world["people"]["sv"])
+    for days in ("1000000", "2147483648"):
+        response = client.get(reverse("call_list_new"), {"not_contacted_days": days})
+        assert response.status_code == 200
+        assert "1〜3,650の整数で入力してください。" in response.content.decode()
+    assert not CallList.objects.exclude(pk=world["list"].pk).exists()
