@@ -33,7 +33,7 @@ import saikoku
 import support.calls as calls
 from saikoku.backoffice.models import Task
 from saikoku.outreach.models import CallList, CallListEntry, ContactRecord
-from support.personas import make_user
+from support.personas import make_user, verified_client
 
 pytestmark = pytest.mark.django_db
 
@@ -76,10 +76,7 @@ class Use:
 
 
 def log_in(user) -> Client:
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
+    return verified_client(user) if user is not None else Client()
 
 
 @pytest.fixture
@@ -168,6 +165,20 @@ def uses(world) -> dict[str, Use]:
             {"rules": rules},
         ),
         "EntryFilterForm": Use("get", reverse("call_list_detail", args=[call_list.pk]), p["sv"]),
+        "PaperCustodyForm": Use(
+            "post",
+            reverse("custody_ledger"),
+            p["admin"],
+            {
+                "at": "2025-11-05 10:00",
+                "direction": "received",
+                "handler": "山田",
+                "content": "返戻郵便",
+                "quantity": "3",
+                "medium": "paper",
+                "counterpart": "税務課",
+            },
+        ),
     }
 
 
