@@ -14,7 +14,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 from django_htmx.middleware import HtmxDetails
 
@@ -128,7 +128,7 @@ def role_required(*roles: str) -> Callable[[Callable[..., HttpResponseBase]], Ca
 
     def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., Any]:
         @wraps(view)
-        def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if getattr(request.user, "role", "") not in roles:
                 raise PermissionDenied
             return view(request, *args, **kwargs)
