@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from saikoku.outreach.models import CallListEntry
 from support.calls import AOKI, TOKYO, build_list
-from support.personas import make_user
+from support.personas import make_user, verified_client
 
 pytestmark = pytest.mark.django_db
 
@@ -23,9 +23,7 @@ MONDAY = dt.datetime(2025, 10, 20, 10, 0, tzinfo=TOKYO)
 
 
 def log_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+    return verified_client(user)
 
 
 def _yen(html: str, name: str) -> int:

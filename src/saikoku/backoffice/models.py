@@ -153,7 +153,7 @@ class TaskEvent(models.Model):
         # Append-only: a history line, once written, is never rewritten.
         if self.pk is not None:
             raise ValueError("TaskEvent is append-only")
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        super().save(*args, **kwargs)
 
 
 # --- returned mail (返戻郵便) -----------------------------------------------------------

@@ -169,7 +169,7 @@ def can_work_task(user: Any, task: Task) -> bool:
         return True
     if task.assignee_id is not None:
         return task.assignee_id == user.pk
-    if task.team_id is not None:
+    if task.team is not None:
         return task.team.members.filter(pk=user.pk).exists()
     return True
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from django.db.models import F, Q, QuerySet, Value
 from django.utils import timezone
@@ -39,6 +39,9 @@ from saikoku.outreach.models import (
 )
 from saikoku.people.models import Phone, PhoneKind, Resident
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 __all__ = [
     "CHANNELS",
     "EXCLUSION_RULES",
@@ -53,7 +56,7 @@ __all__ = [
 ]
 
 # Order matters only for display: the reasons of one payer are listed in this order.
-EXCLUSION_RULES: dict[str, str] = {
+EXCLUSION_RULES: dict[str, StrOrPromise] = {
     # 処理注意者: contact only through the ward (e.g. DV support measures).
     "caution": _("処理注意者"),
     # 公示送達中: the ward could not deliver documents; the address is unknown.

@@ -191,7 +191,7 @@ def _combine(levy_rows: list[tuple], scoped: bool) -> PayerFacts:
             _time_bar(period, _date(due), _opt_date(demand))
             for period, (due, demand) in periods.items()
         )
-    oldest_day, newest_day = _date(oldest), _opt_date(newest)
+    oldest_day, newest_day = _date(oldest), _date(newest)
     if scoped:
         s_oldest_day, s_newest_day = _opt_date(s_oldest), _opt_date(s_newest)
     else:

@@ -18,6 +18,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +26,9 @@ from django.utils.translation import gettext_lazy as _
 from saikoku.arrears.models import Plan, PlanStatus
 from saikoku.outreach.facts import PayerFacts, restrict, unpaid_facts
 from saikoku.outreach.models import Promise
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 __all__ = [
     "AMOUNT_POINTS",
@@ -35,7 +39,7 @@ __all__ = [
     "score",
 ]
 
-PRIORITY_PARTS: dict[str, str] = {
+PRIORITY_PARTS: dict[str, StrOrPromise] = {
     "early": _("納期限後まもない"),
     "amount": _("滞納額"),
     "time_bar": _("時効が近い"),

@@ -13,6 +13,7 @@ from saikoku.outreach.facts import unpaid_facts
 from saikoku.outreach.lists.selectors import call_list_preview
 from saikoku.outreach.priority import priority_for_payers
 from support.calls import AOKI, ISHII, TOKYO, UEDA
+from support.personas import verified_client
 
 pytestmark = pytest.mark.django_db
 
@@ -23,9 +24,7 @@ MONDAY = dt.datetime(2025, 10, 20, 10, 0, tzinfo=TOKYO)
 
 
 def log_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+    return verified_client(user)
 
 
 def matched(calls_payers, **filters) -> set[str]:

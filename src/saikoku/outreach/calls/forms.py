@@ -74,7 +74,7 @@ class AmountField(ParsedCharField):
     def __init__(self, **kwargs: object) -> None:
         kwargs.setdefault("max_length", 20)
         kwargs.setdefault("error_messages", {"max_length": self.invalid_message})
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        super().__init__(**kwargs)
 
     def parse(self, text: str) -> int:
         amount = parse_yen(text)

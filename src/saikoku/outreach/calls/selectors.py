@@ -172,6 +172,7 @@ def current_work(
         )
     if callback is not None:
         pk, payer_id, until, owner_id = callback
+        assert until is not None  # filtered on locked_until__gt=now
         return WorkItem.for_callback(
             callback_id=pk,
             payer_id=payer_id,
@@ -184,6 +185,7 @@ def current_work(
     if entry is None:
         return None
     pk, payer_id, until, assigned, _holds = entry
+    assert until is not None  # filtered on locked_until__gt=now
     return WorkItem.for_entry(
         entry_id=pk,
         payer_id=payer_id,

@@ -90,15 +90,15 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["operator"].queryset = (
+        self.fields["operator"].queryset = (  # type: ignore[attr-defined]
             get_user_model()
             .objects.filter(role__in=ASSIGNEE_ROLES, is_active=True)
             .order_by("username")
         )
-        self.fields["team"].queryset = Team.objects.order_by("name")
+        self.fields["team"].queryset = Team.objects.order_by("name")  # type: ignore[attr-defined]
 
     def clean(self) -> dict:
-        data = super().clean()
+        data = super().clean() or {}
         if bool(data.get("operator")) == bool(data.get("team")):
             raise forms.ValidationError(_("担当者またはチームのどちらか一方を選んでください。"))
         return data
@@ -119,7 +119,7 @@ class ApprovalForm(forms.Form):
 
     def __init__(self, *args, rules: list[tuple[str, str]], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["rule"].choices = prompted(rules)
+        self.fields["rule"].choices = prompted(rules)  # type: ignore[attr-defined]
 
     def clean_reason(self) -> str:
         reason = self.cleaned_data["reason"].strip()

@@ -125,7 +125,7 @@ def normalise_filters(filters: dict[str, Any]) -> dict[str, Any]:
     for key in INT_FILTERS:
         value = filters.get(key)
         if value not in (None, ""):
-            result[key] = int(value)
+            result[key] = int(str(value))
     for key in BOOL_FILTERS:
         if filters.get(key):
             result[key] = True

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from saikoku.core.permissions import capability_required
+from saikoku.core.permissions import AuthenticatedRequest, capability_required
 from saikoku.core.roles import Capability
 from saikoku.outreach.lists.forms import (
     ApprovalForm,
@@ -42,14 +42,14 @@ from saikoku.outreach.models import CallList
 
 @require_GET
 @capability_required(Capability.BUILD_LISTS)
-def call_list_index(request: HttpRequest) -> HttpResponse:
+def call_list_index(request: AuthenticatedRequest) -> HttpResponse:
     rows = call_lists_with_progress()
     return render(request, "outreach/list_index.html", {"rows": rows, "nav": "lists"})
 
 
 @require_http_methods(["GET", "POST"])
 @capability_required(Capability.BUILD_LISTS)
-def call_list_new(request: HttpRequest) -> HttpResponse:
+def call_list_new(request: AuthenticatedRequest) -> HttpResponse:
     """GET: the builder; with htmx, only the live counts. POST: save the list."""
     data = request.POST if request.method == "POST" else (request.GET or None)
     form = CallListFilterForm(data)
@@ -85,13 +85,16 @@ def call_list_new(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @capability_required(Capability.BUILD_LISTS)
-def call_list_detail(request: HttpRequest, list_id: int) -> HttpResponse:
+def call_list_detail(request: AuthenticatedRequest, list_id: int) -> HttpResponse:
     call_list = get_object_or_404(CallList, pk=list_id)
     return _render_detail(request, call_list, AssignForm())
 
 
 def _render_detail(
-    request: HttpRequest, call_list: CallList, assign_form: AssignForm, status: int = 200
+    request: AuthenticatedRequest,
+    call_list: CallList,
+    assign_form: AssignForm,
+    status: int = 200,
 ) -> HttpResponse:
     # Opens on the entries still to be called; "すべて" or one status on request.
     entry_filter = EntryFilterForm(request.GET)
@@ -118,7 +121,7 @@ def _render_detail(
 
 @require_POST
 @capability_required(Capability.BUILD_LISTS)
-def call_list_assign_view(request: HttpRequest, list_id: int) -> HttpResponse:
+def call_list_assign_view(request: AuthenticatedRequest, list_id: int) -> HttpResponse:
     call_list = get_object_or_404(CallList, pk=list_id)
     form = AssignForm(request.POST)
     if form.is_valid():
@@ -140,7 +143,7 @@ def call_list_assign_view(request: HttpRequest, list_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @capability_required(Capability.APPROVE_CONTACT)
-def contact_approve(request: HttpRequest, list_id: int, entry_id: int) -> HttpResponse:
+def contact_approve(request: AuthenticatedRequest, list_id: int, entry_id: int) -> HttpResponse:
     """A ward_admin approves contacting one excluded payer despite one rule."""
     entry, rules = entry_for_approval(request.user, list_id, entry_id)
     form = ApprovalForm(request.POST if request.method == "POST" else None, rules=rules)
