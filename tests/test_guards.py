@@ -37,6 +37,7 @@ PUBLIC = {
     "session_keepalive": "renews the caller's own session only",
     "set_language": "the language switch",
     "favicon": "the browser's icon, a static file",
+    "sms_callback": "the SMS gateway's delivery reports, authenticated by their HMAC signature",
 }
 # Placeholder values for URL arguments: a refused persona is refused before any
 # object is looked up, and an allowed one gets the page, a redirect or a 404.

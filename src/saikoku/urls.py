@@ -10,6 +10,7 @@ urlpatterns = [
     path("lists/", include("saikoku.outreach.lists.urls")),
     path("exports/", include("saikoku.outreach.results.urls")),
     path("rates/", include("saikoku.arrears.urls")),
+    path("sms/", include("saikoku.sms.urls")),
     path("", include("saikoku.web.urls")),
 ]
 

@@ -44,12 +44,31 @@ class Capability(StrEnum):
     WORK_DEPARTMENT_QUEUE = "work_department_queue"
     # Manage users and settings.
     ADMINISTER = "administer"
+    # See SMS templates and campaigns and their progress.
+    READ_SMS = "read_sms"
+    # Write SMS templates (each change needs a new approval).
+    WRITE_SMS_TEMPLATES = "write_sms_templates"
+    # Approve SMS templates, allow personal placeholders or a published URL domain.
+    APPROVE_SMS_TEMPLATES = "approve_sms_templates"
+    # Create, schedule, pause, resume and cancel SMS campaigns.
+    RUN_SMS_CAMPAIGNS = "run_sms_campaigns"
+    # Approve another person's SMS campaign before it is sent (four eyes).
+    APPROVE_SMS_CAMPAIGNS = "approve_sms_campaigns"
+    # Record a payer's wish not to be texted and their language for texts.
+    RECORD_SMS_PREFERENCES = "record_sms_preferences"
 
 
 C = Capability
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.OPERATOR: frozenset(
-        {C.WORK_WITH_PAYERS, C.REVEAL_ACCOUNT, C.TAKE_ASSIGNMENTS, C.CALL, C.AMEND_RECORDS}
+        {
+            C.WORK_WITH_PAYERS,
+            C.REVEAL_ACCOUNT,
+            C.TAKE_ASSIGNMENTS,
+            C.CALL,
+            C.AMEND_RECORDS,
+            C.RECORD_SMS_PREFERENCES,
+        }
     ),
     Role.SUPERVISOR: frozenset(
         {
@@ -61,6 +80,11 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             C.AMEND_RECORDS,
             C.AMEND_ANY_RECORD,
             C.READ_ALL_TASKS,
+            C.READ_SMS,
+            C.WRITE_SMS_TEMPLATES,
+            C.RUN_SMS_CAMPAIGNS,
+            C.APPROVE_SMS_CAMPAIGNS,
+            C.RECORD_SMS_PREFERENCES,
         }
     ),
     Role.WARD_STAFF: frozenset(
@@ -79,6 +103,10 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             C.EXPORT_RESULTS,
             C.READ_ALL_TASKS,
             C.ADMINISTER,
+            C.READ_SMS,
+            C.APPROVE_SMS_TEMPLATES,
+            C.APPROVE_SMS_CAMPAIGNS,
+            C.RECORD_SMS_PREFERENCES,
         }
     ),
     Role.AUDITOR: frozenset({C.READ_AUDIT}),
