@@ -69,8 +69,13 @@ __all__ = [
 ]
 
 DEPARTMENT_NAMES = {
-    "tax": {"ja": "税務課", "en": "Tax Division"},
-    "nhi": {"ja": "医療保険年金課", "en": "Health Insurance and Pension Division"},
+    "tax": {"ja": "税務課", "en": "Tax Division", "zh": "税务课", "ko": "세무과"},
+    "nhi": {
+        "ja": "医療保険年金課",
+        "en": "Health Insurance and Pension Division",
+        "zh": "医疗保险年金课",
+        "ko": "의료보험연금과",
+    },
 }
 
 
