@@ -266,6 +266,11 @@ SAIKOKU_SMS_RATE_PER_SECOND = env_int("SAIKOKU_SMS_RATE_PER_SECOND", 50)
 SAIKOKU_SMS_CLAIM_SECONDS = env_int("SAIKOKU_SMS_CLAIM_SECONDS", 60)
 SAIKOKU_SMS_BATCH = env_int("SAIKOKU_SMS_BATCH", 100)
 SAIKOKU_SMS_MAX_ATTEMPTS = env_int("SAIKOKU_SMS_MAX_ATTEMPTS", 6)
+# The send window (Tokyo time, end exclusive; "24:00" is the end of the day): weekdays
+# only, holidays and 12/29–1/3 excluded, unless EVERY_DAY (the demo, the worker tests).
+SAIKOKU_SMS_WINDOW_START = os.environ.get("SAIKOKU_SMS_WINDOW_START", "09:00")
+SAIKOKU_SMS_WINDOW_END = os.environ.get("SAIKOKU_SMS_WINDOW_END", "20:00")
+SAIKOKU_SMS_WINDOW_EVERY_DAY = env_bool("SAIKOKU_SMS_WINDOW_EVERY_DAY", False)
 # Dispatch tasks started per campaign: how many workers can share one campaign.
 SAIKOKU_SMS_PARALLEL = env_int("SAIKOKU_SMS_PARALLEL", 2)
 # The background worker (`saikoku sms-worker`): Django's tasks API (the django-tasks

@@ -141,7 +141,9 @@ def test_a_payer_who_paid_after_approval_is_dropped_at_send_time(
 ):
     campaign = _create(supervisor, approved_template)
     sms_campaign_approve(actor=supervisor2, campaign=campaign)
-    result = package_import(path=build_payment_delta(tmp_path / "d.zip"), password=None, handler="t")
+    result = package_import(
+        path=build_payment_delta(tmp_path / "d.zip"), password=None, handler="t"
+    )
     assert result.status == "imported", result.problems
     _send(campaign)
     message = campaign.messages.get(payer_id=sms_payers[ward.PAYS_LATER])
@@ -198,7 +200,9 @@ def test_the_send_window_is_weekdays_nine_to_eight():
     assert not send_window_open(thursday.replace(hour=8, minute=59))
     saturday = dt.datetime(2025, 11, 22, 10, 0, tzinfo=TOKYO)
     assert not send_window_open(saturday)
-    assert next_send_window(saturday) == dt.datetime(2025, 11, 25, 9, 0, tzinfo=TOKYO)  # 24th: 振替休日
+    assert next_send_window(saturday) == dt.datetime(
+        2025, 11, 25, 9, 0, tzinfo=TOKYO
+    )  # 24th: 振替休日
     assert not send_window_open(dt.datetime(2025, 12, 30, 10, 0, tzinfo=TOKYO))
 
 

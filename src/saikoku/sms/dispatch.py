@@ -46,17 +46,25 @@ __all__ = [
     "sms_dispatch_run",
 ]
 
-# Send window: weekdays, 9:00–20:00 Tokyo time; holidays and 12/29–1/3 excluded.
-WINDOW_START = dt.time(9, 0)
-WINDOW_END = dt.time(20, 0)
 UNCLAIMED = {"claimed_by": "", "claimed_until": None}
 
 
+def _window(day: dt.date) -> tuple[dt.datetime, dt.datetime] | None:
+    """The send window of a day (SAIKOKU_SMS_WINDOW_*), or None on a closed day."""
+    if not settings.SAIKOKU_SMS_WINDOW_EVERY_DAY and (day.weekday() >= 5 or is_holiday(day)):
+        return None
+    start = dt.datetime.combine(day, dt.time.fromisoformat(settings.SAIKOKU_SMS_WINDOW_START))
+    end_text = settings.SAIKOKU_SMS_WINDOW_END
+    if end_text == "24:00":
+        end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time())
+    else:
+        end = dt.datetime.combine(day, dt.time.fromisoformat(end_text))
+    return start.replace(tzinfo=TOKYO), end.replace(tzinfo=TOKYO)
+
+
 def send_window_open(at: dt.datetime) -> bool:
-    local = at.astimezone(TOKYO)
-    if local.weekday() >= 5 or is_holiday(local.date()):
-        return False
-    return WINDOW_START <= local.time() < WINDOW_END
+    window = _window(at.astimezone(TOKYO).date())
+    return window is not None and window[0] <= at < window[1]
 
 
 def next_send_window(at: dt.datetime) -> dt.datetime:
@@ -64,10 +72,9 @@ def next_send_window(at: dt.datetime) -> dt.datetime:
     local = at.astimezone(TOKYO)
     day = local.date()
     for _i in range(30):
-        start = dt.datetime.combine(day, WINDOW_START, tzinfo=TOKYO)
-        end = dt.datetime.combine(day, WINDOW_END, tzinfo=TOKYO)
-        if day.weekday() < 5 and not is_holiday(day) and local < end:
-            return max(local, start)
+        window = _window(day)
+        if window is not None and local < window[1]:
+            return max(local, window[0])
         day += dt.timedelta(days=1)
     raise RuntimeError("no send window in 30 days")  # pragma: no cover
 
