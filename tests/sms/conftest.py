@@ -11,7 +11,10 @@ from saikoku.people.models import Resident
 from saikoku.sms.services import sms_template_approve, sms_template_save
 from support.sms_package import NOW, PAYERS, build_sms_package, resident_no
 
-JA_BODY = "{department}からのお知らせです。納期限を過ぎたお支払いがあります。{callback_number}（{office_hours}）へお電話ください。"
+JA_BODY = (
+    "{department}からのお知らせです。納期限を過ぎたお支払いがあります。"
+    "{callback_number}（{office_hours}）へお電話ください。"
+)
 ZH_BODY = "这是{department}的通知。请致电{callback_number}（{office_hours}）。"
 
 
