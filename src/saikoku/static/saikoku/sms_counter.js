@@ -39,7 +39,7 @@
     if (result.unsendable.length) {
       bad.hidden = false;
       bad.querySelector("[data-list]").textContent = result.unsendable
-        .map(function (p) { return box.dataset.position.replace("%(n)s", p[0]) + " 「" + p[1] + "」"; })
+        .map(function (p) { return box.dataset.position.replace("{n}", p[0]) + " 「" + p[1] + "」"; })
         .join("、");
     } else {
       bad.hidden = true;
