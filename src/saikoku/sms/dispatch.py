@@ -306,6 +306,12 @@ def sms_dispatch_run(
                 sent += _send_one(
                     message, campaign=campaign, provider=provider, worker_id=worker_id
                 )
+            poll = getattr(provider, "poll", None)
+            if poll is not None:
+                # The modem's status reports, collected while it sent this batch.
+                from saikoku.sms.services import sms_modem_reports
+
+                sms_modem_reports(poll())
             if time.monotonic() - started >= max_seconds:
                 return DispatchResult("more", sent=sent)
     finally:

@@ -61,6 +61,7 @@ __all__ = [
     "sms_campaign_pause",
     "sms_campaign_resume",
     "sms_delivery_report",
+    "sms_modem_reports",
     "sms_preference_record",
     "sms_template_approve",
     "sms_template_policy",
@@ -682,3 +683,25 @@ def _apply_report(message: SmsMessage, body: dict[str, Any], now: dt.datetime) -
             status=PhoneStatus.Status.NOT_IN_SERVICE,
             now=now,
         )
+
+
+def sms_modem_reports(reports: list[Any]) -> int:
+    """Applies the modem's +CDS status reports (providers/modem.py): each names the
+    message reference of the part it reports on; a message's last part decides.
+    Returns how many messages changed."""
+    changed = 0
+    now = timezone.now()
+    for report in reports:
+        if report.outcome == "pending":
+            continue
+        mr = str(report.reference)
+        candidates = SmsMessage.objects.filter(
+            provider="modem", to=report.to, status=SmsMessage.Status.SENT
+        ).order_by("-sent_at")
+        for message in candidates[:5]:
+            if message.provider_id.endswith(("-" + mr, "," + mr)):
+                with transaction.atomic():
+                    _apply_report(message, {"status": report.outcome}, now)
+                changed += 1
+                break
+    return changed
