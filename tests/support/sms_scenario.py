@@ -43,26 +43,35 @@ def _package(path: Path, payers: int) -> Path:
     return ward_package(path, files, package_id=f"SMS-SCENARIO-{payers}", extracted_at=EXTRACTED_AT)
 
 
-def setup(payers: int, folder: Path) -> int:
-    from django.utils import timezone
+def setup(payers: int, folder: Path, *, again: bool = False) -> int:
+
+    from django.contrib.auth import get_user_model
 
     from saikoku.interchange.services import package_import
     from saikoku.outreach.models import ContactSettings
+    from saikoku.sms.models import SmsTemplate
     from saikoku.sms.services import (
-        sms_campaign_approve,
-        sms_campaign_create,
         sms_template_approve,
         sms_template_save,
     )
     from support.personas import make_user
 
+    if again:
+        # A second campaign to the same ward (the bench's run with a kill).
+        users = get_user_model().objects
+        author, checker = users.get(username="sv_a"), users.get(username="sv_b")
+        template = SmsTemplate.objects.get(name="お知らせ")
+        return _campaign(author, checker, template)
     result = package_import(path=_package(folder / "ward.zip", payers), password=None, handler="t")
     assert result.status == "imported", result.problems
+    # Any day, any hour, no gap: the workers' tests and the bench must not depend on
+    # the clock, and the bench texts the same ward twice.
     ContactSettings.objects.update_or_create(
         pk=1,
         defaults={
             "weekday_start": "00:00", "weekday_end": "23:59", "saturday_start": "00:00",
             "saturday_end": "23:59", "sunday_allowed": True, "holiday_allowed": True,
+            "min_gap_minutes": 0, "max_attempts_per_day": 100, "max_attempts_per_week": 100,
         },
     )  # fmt: skip
     author, checker, admin = (
@@ -77,6 +86,14 @@ def setup(payers: int, folder: Path) -> int:
         texts={"ja": "{department}からのお知らせです。{callback_number}へお電話ください。"},
     )
     template = sms_template_approve(actor=admin, template=template, version=template.version)
+    return _campaign(author, checker, template)
+
+
+def _campaign(author, checker, template) -> int:
+    from django.utils import timezone
+
+    from saikoku.sms.services import sms_campaign_approve, sms_campaign_create
+
     started = time.monotonic()
     campaign = sms_campaign_create(
         actor=author, name="worker", template=template, filters={}, scheduled_at=timezone.now()
@@ -114,11 +131,12 @@ def main() -> None:
     s = sub.add_parser("setup")
     s.add_argument("--payers", type=int, required=True)
     s.add_argument("--package", type=Path, required=True)
+    s.add_argument("--again", action="store_true", help="only a new campaign")
     t = sub.add_parser("stats")
     t.add_argument("--campaign", type=int, required=True)
     args = parser.parse_args()
     if args.action == "setup":
-        sys.stdout.write(f"{setup(args.payers, args.package)}\n")
+        sys.stdout.write(f"{setup(args.payers, args.package, again=args.again)}\n")
     else:
         sys.stdout.write(json.dumps(stats(args.campaign)) + "\n")
 
