@@ -37,6 +37,9 @@ class State:
 def make_handler(state: State) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, as real gateways do
+        # Headers and body go out as separate writes: without TCP_NODELAY each answer
+        # waits for the client's delayed ACK (≈40 ms).
+        disable_nagle_algorithm = True
 
         def log_message(self, *args) -> None:  # quiet
             return
