@@ -19,7 +19,7 @@ class TemplateForm(forms.Form):
         super().__init__(*args, **kwargs)
         for code, label in LANGUAGES.items():
             self.fields[f"text_{code}"] = forms.CharField(
-                label=label,
+                label=str(label),
                 required=code == "ja",
                 strip=False,
                 widget=forms.Textarea(attrs={"rows": 5 if code == "ja" else 3}),
@@ -60,9 +60,9 @@ class CampaignForm(CallListFilterForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["name"].label = _("キャンペーン名")
-        self.fields["template"].queryset = SmsTemplate.objects.filter(
-            status=SmsTemplate.Status.APPROVED
-        )
+        template_field = self.fields["template"]
+        assert isinstance(template_field, forms.ModelChoiceField)
+        template_field.queryset = SmsTemplate.objects.filter(status=SmsTemplate.Status.APPROVED)
 
     def filters(self) -> dict:
         skip = {"name", "template", "scheduled_at", "deadline"}

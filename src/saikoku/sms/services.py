@@ -335,9 +335,10 @@ def sms_campaign_create(
         )
         personal = bool(template.allowed_personal)
         for pk in ids:
-            phone = phones.get(pk)
-            if phone is None:
+            found = phones.get(pk)
+            if found is None:
                 continue
+            phone = found
             if phone.e164 in seen:
                 shared += 1
                 continue

@@ -20,7 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from saikoku.core.audit import client_address
-from saikoku.core.permissions import capability_required, payer_for_user
+from saikoku.core.permissions import AuthenticatedRequest, capability_required, payer_for_user
 from saikoku.core.roles import Capability, user_can
 from saikoku.outreach.lists.selectors import call_list_preview, preview_excluded_rows
 from saikoku.outreach.models import Channel, ContactPreference
@@ -68,7 +68,7 @@ def _errors_into(form, error: ValidationError) -> None:
 
 @require_GET
 @capability_required(Capability.READ_SMS)
-def sms_index(request: HttpRequest) -> HttpResponse:
+def sms_index(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "sms/index.html",
@@ -88,7 +88,7 @@ def _counter_context() -> dict:
 
 @require_http_methods(["GET", "POST"])
 @capability_required(Capability.WRITE_SMS_TEMPLATES)
-def sms_template_new(request: HttpRequest) -> HttpResponse:
+def sms_template_new(request: AuthenticatedRequest) -> HttpResponse:
     form = TemplateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -115,7 +115,7 @@ def sms_template_new(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @capability_required(Capability.READ_SMS)
-def sms_template_detail(request: HttpRequest, template_id: int) -> HttpResponse:
+def sms_template_detail(request: AuthenticatedRequest, template_id: int) -> HttpResponse:
     """The template, its preview and, by role, the edit form or the approval."""
     template = get_object_or_404(SmsTemplate, pk=template_id)
     texts = {t.language: t.body for t in template.texts.all()}
@@ -172,7 +172,7 @@ def sms_template_detail(request: HttpRequest, template_id: int) -> HttpResponse:
 
 @require_POST
 @capability_required(Capability.APPROVE_SMS_TEMPLATES)
-def sms_template_approve_view(request: HttpRequest, template_id: int) -> HttpResponse:
+def sms_template_approve_view(request: AuthenticatedRequest, template_id: int) -> HttpResponse:
     template = get_object_or_404(SmsTemplate, pk=template_id)
     try:
         sms_template_approve(
@@ -190,7 +190,7 @@ def sms_template_approve_view(request: HttpRequest, template_id: int) -> HttpRes
 
 @require_POST
 @capability_required(Capability.APPROVE_SMS_TEMPLATES)
-def sms_template_policy_view(request: HttpRequest, template_id: int) -> HttpResponse:
+def sms_template_policy_view(request: AuthenticatedRequest, template_id: int) -> HttpResponse:
     template = get_object_or_404(SmsTemplate, pk=template_id)
     form = TemplatePolicyForm(request.POST)
     if form.is_valid():
@@ -211,7 +211,7 @@ def sms_template_policy_view(request: HttpRequest, template_id: int) -> HttpResp
 
 @require_http_methods(["GET", "POST"])
 @capability_required(Capability.RUN_SMS_CAMPAIGNS)
-def sms_campaign_new(request: HttpRequest) -> HttpResponse:
+def sms_campaign_new(request: AuthenticatedRequest) -> HttpResponse:
     """GET: the builder; with htmx, only the live counts. POST: create the campaign."""
     data = request.POST if request.method == "POST" else (request.GET or None)
     form = CampaignForm(data)
@@ -256,7 +256,7 @@ def sms_campaign_new(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @capability_required(Capability.READ_SMS)
-def sms_campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
+def sms_campaign_detail(request: AuthenticatedRequest, campaign_id: int) -> HttpResponse:
     campaign = get_object_or_404(
         SmsCampaign.objects.select_related("template", "created_by", "approved_by"),
         pk=campaign_id,
@@ -292,12 +292,15 @@ _CONTROLS = {
 
 @require_POST
 @capability_required(Capability.READ_SMS)
-def sms_campaign_control(request: HttpRequest, campaign_id: int, action: str) -> HttpResponse:
+def sms_campaign_control(
+    request: AuthenticatedRequest, campaign_id: int, action: str
+) -> HttpResponse:
     """Approve (four eyes), pause, resume or cancel; the service checks the role."""
     campaign = get_object_or_404(SmsCampaign, pk=campaign_id)
     if action not in _CONTROLS:
         return HttpResponse(status=404)
     capability, service = _CONTROLS[action]
+    assert callable(service)
     if not user_can(request.user, capability):
         return HttpResponse(status=403)
     try:
@@ -311,7 +314,7 @@ def sms_campaign_control(request: HttpRequest, campaign_id: int, action: str) ->
 
 @require_http_methods(["GET", "POST"])
 @capability_required(Capability.RECORD_SMS_PREFERENCES)
-def sms_payer_preferences(request: HttpRequest, payer_id: int) -> HttpResponse:
+def sms_payer_preferences(request: AuthenticatedRequest, payer_id: int) -> HttpResponse:
     """On the payer's page: the wish not to be texted and the language for texts."""
     payer = payer_for_user(request.user, payer_id, purpose="sms_preferences", request=request)
     current = ContactPreference.objects.filter(payer=payer).first()
