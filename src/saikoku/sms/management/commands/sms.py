@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from saikoku.core.audit import audit_record
 from saikoku.core.phones import parse_phone
@@ -54,11 +55,13 @@ class Command(BaseCommand):
     def _test_send(self, options: dict[str, Any]) -> None:
         phone = parse_phone(options["to"])
         if phone.kind != "mobile":
-            raise CommandError(f"not a Japanese mobile number: {options['to']}")
+            raise CommandError(_("携帯電話の番号ではありません: %(to)s") % {"to": options["to"]})
         counted = sms_count(options["text"])
         if counted.unsendable:
-            where = ", ".join(f"{pos}: {ch}" for pos, ch in counted.unsendable)
-            raise CommandError(f"characters SMS cannot carry (position: character): {where}")
+            where = "、".join(f"{pos}「{ch}」" for pos, ch in counted.unsendable)
+            raise CommandError(
+                _("SMSで送れない文字があります（位置）: %(where)s") % {"where": where}
+            )
         try:
             provider = get_provider()
             result = provider.send(
@@ -69,10 +72,19 @@ class Command(BaseCommand):
             )
             provider.close()
         except ProviderError as error:
-            kind = "permanent" if error.permanent else "temporary"
-            raise CommandError(f"{settings.SAIKOKU_SMS_PROVIDER}: {kind} error {error}") from None
+            message = (
+                _("送信できませんでした（恒久的なエラー）: %(provider)s %(error)s")
+                if error.permanent
+                else _("送信できませんでした（一時的なエラー）: %(provider)s %(error)s")
+            )
+            raise CommandError(
+                message % {"provider": settings.SAIKOKU_SMS_PROVIDER, "error": error}
+            ) from None
         except Exception as error:  # the equipment's own failure, in one line
-            raise CommandError(f"{settings.SAIKOKU_SMS_PROVIDER}: {error}") from None
+            raise CommandError(
+                _("送信装置のエラー: %(provider)s %(error)s")
+                % {"provider": settings.SAIKOKU_SMS_PROVIDER, "error": error}
+            ) from None
         with transaction.atomic():
             audit_record(
                 actor=None,
@@ -81,4 +93,7 @@ class Command(BaseCommand):
                 object_id=result.provider_id[:100],
                 detail={"to": phone.e164, "segments": result.segments},
             )
-        self.stdout.write(f"id {result.provider_id}, {result.segments} part(s)")
+        self.stdout.write(
+            _("送信しました: ID %(id)s、%(parts)s通分")
+            % {"id": result.provider_id, "parts": result.segments}
+        )
