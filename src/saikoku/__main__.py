@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "late-charge": "延滞金と合計を計算する / late charge and total if paid on a day",
     "export-results": "区への結果パッケージを作る / the results package for the ward",
     "promises-evaluate": "納付約束の履行・不履行を判定する / judge promises to pay",
+    "sms": "SMSの送信ワーカー（worker）と試験送信（test-send） / the SMS worker, a test send",
     "audit": "監査ログの検証（verify）と先頭（head） / verify the audit trail, print its head",
     "returned-mail": "返戻郵便のCSVを一括登録する（import） / register returned mail from a CSV",
     "inquiries-overdue": "回答期限を過ぎた照会をタスクにする / overdue inquiries become tasks",

@@ -141,6 +141,9 @@ INSTALLED_APPS = [
     "saikoku.backoffice",
     "saikoku.web",
     "saikoku.demo",
+    "saikoku.sms",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -278,6 +281,49 @@ SAIKOKU_AMI_SECRET = env_str("SAIKOKU_AMI_SECRET")
 SAIKOKU_AMI_CONTEXT = os.environ.get("SAIKOKU_AMI_CONTEXT", "from-internal")
 SAIKOKU_AMI_CHANNEL = os.environ.get("SAIKOKU_AMI_CHANNEL", "PJSIP/{username}")
 SAIKOKU_AMI_TIMEOUT = env_int("SAIKOKU_AMI_TIMEOUT", 5)
+
+# SMS reminders (sms/, docs/sms.md). The provider is the sending equipment: "console"
+# (the embedded default: the log, delivered at once), "http" (a JSON SMS gateway) or
+# "modem" (an LTE modem on a serial port, AT commands in PDU mode).
+SAIKOKU_SMS_PROVIDER = os.environ.get("SAIKOKU_SMS_PROVIDER", "console")
+if SAIKOKU_SMS_PROVIDER not in ("console", "http", "modem"):
+    raise ImproperlyConfigured(
+        f"SAIKOKU_SMS_PROVIDER must be console, http or modem, not {SAIKOKU_SMS_PROVIDER!r}"
+    )
+SAIKOKU_SMS_HTTP_URL = os.environ.get("SAIKOKU_SMS_HTTP_URL", "")
+SAIKOKU_SMS_HTTP_TOKEN = env_str("SAIKOKU_SMS_HTTP_TOKEN")
+SAIKOKU_SMS_HTTP_TIMEOUT = env_int("SAIKOKU_SMS_HTTP_TIMEOUT", 10)
+SAIKOKU_SMS_CALLBACK_SECRET = env_str("SAIKOKU_SMS_CALLBACK_SECRET")
+SAIKOKU_SMS_MODEM_PORT = os.environ.get("SAIKOKU_SMS_MODEM_PORT", "/dev/ttyUSB0")
+SAIKOKU_SMS_MODEM_BAUD = env_int("SAIKOKU_SMS_MODEM_BAUD", 115200)
+# The ward's published sender number, named in every message (anti-phishing).
+SAIKOKU_SMS_SENDER = os.environ.get("SAIKOKU_SMS_SENDER", "0332094111")
+SAIKOKU_SMS_CALLBACK_NUMBER = os.environ.get("SAIKOKU_SMS_CALLBACK_NUMBER", "03-5273-4138")
+SAIKOKU_SMS_OFFICE_HOURS = os.environ.get("SAIKOKU_SMS_OFFICE_HOURS", "平日8:30〜17:15")
+# docomo delivers 660 characters, au/SoftBank/Rakuten 670: the lower one by default.
+SAIKOKU_SMS_MAX_CHARS = env_int("SAIKOKU_SMS_MAX_CHARS", 660)
+# Messages per second each worker process sends at most (the provider's contract).
+SAIKOKU_SMS_RATE_PER_SECOND = env_int("SAIKOKU_SMS_RATE_PER_SECOND", 50)
+# How long a worker's claim on a message lasts; a message claimed by a worker that
+# died is taken up again after it (and sent with the same idempotency key).
+SAIKOKU_SMS_CLAIM_SECONDS = env_int("SAIKOKU_SMS_CLAIM_SECONDS", 60)
+SAIKOKU_SMS_BATCH = env_int("SAIKOKU_SMS_BATCH", 100)
+SAIKOKU_SMS_MAX_ATTEMPTS = env_int("SAIKOKU_SMS_MAX_ATTEMPTS", 6)
+# The send window (Tokyo time, end exclusive; "24:00" is the end of the day): weekdays
+# only, holidays and 12/29–1/3 excluded, unless EVERY_DAY (the demo, the worker tests).
+SAIKOKU_SMS_WINDOW_START = os.environ.get("SAIKOKU_SMS_WINDOW_START", "09:00")
+SAIKOKU_SMS_WINDOW_END = os.environ.get("SAIKOKU_SMS_WINDOW_END", "20:00")
+SAIKOKU_SMS_WINDOW_EVERY_DAY = env_bool("SAIKOKU_SMS_WINDOW_EVERY_DAY", False)
+# Dispatch tasks started per campaign: how many workers can share one campaign.
+SAIKOKU_SMS_PARALLEL = env_int("SAIKOKU_SMS_PARALLEL", 2)
+# The background worker (`saikoku sms-worker`): Django's tasks API (the django-tasks
+# backport) with its database backend; the SMS dispatch runs on the "sms" queue.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default", "sms"],
+    }
+}
 
 # The log (English, for operators of the system) goes to a file in the data folder, made
 # with its first record; the terminal shows only a command's own Japanese output.

@@ -13,6 +13,7 @@ urlpatterns = [
     path("rates/", include("saikoku.arrears.urls")),
     path("handlers/", include("saikoku.web.handler_urls")),
     path("", include("saikoku.web.auth_urls")),
+    path("sms/", include("saikoku.sms.urls")),
     path("", include("saikoku.web.urls")),
 ]
 

@@ -94,6 +94,17 @@ ACTIONS = {
     "custody_record": gettext_lazy("管理簿への記録"),
     "late_charge_rate_register": gettext_lazy("延滞金の割合の登録"),
     "late_charge_rate_change": gettext_lazy("延滞金の割合の訂正"),
+    "sms_template_save": gettext_lazy("SMSテンプレートの保存"),
+    "sms_template_approve": gettext_lazy("SMSテンプレートの承認"),
+    "sms_template_policy": gettext_lazy("SMSテンプレートの差込・URL許可"),
+    "sms_template_preview": gettext_lazy("SMSテンプレートの実データでのプレビュー"),
+    "sms_campaign_create": gettext_lazy("SMSキャンペーンの作成"),
+    "sms_campaign_approve": gettext_lazy("SMSキャンペーンの承認"),
+    "sms_campaign_control": gettext_lazy("SMSキャンペーンの一時停止・再開・中止"),
+    "sms_preference": gettext_lazy("SMSの希望の記録"),
+    "sms_delivery_report": gettext_lazy("SMSの配信結果"),
+    "sms_callback_refused": gettext_lazy("SMS配信結果の受付拒否"),
+    "sms_test_send": gettext_lazy("SMSの試験送信"),
 }
 
 _MAX_LENGTHS = {"action": 40, "object_type": 40, "object_id": 100}

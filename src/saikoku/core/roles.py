@@ -57,6 +57,18 @@ class Capability(StrEnum):
     HANDLE_MAIL = "handle_mail"
     # Enter paper and media handoffs in the custody ledger (管理簿).
     RECORD_CUSTODY = "record_custody"
+    # See SMS templates and campaigns and their progress.
+    READ_SMS = "read_sms"
+    # Write SMS templates (each change needs a new approval).
+    WRITE_SMS_TEMPLATES = "write_sms_templates"
+    # Approve SMS templates, allow personal placeholders or a published URL domain.
+    APPROVE_SMS_TEMPLATES = "approve_sms_templates"
+    # Create, schedule, pause, resume and cancel SMS campaigns.
+    RUN_SMS_CAMPAIGNS = "run_sms_campaigns"
+    # Approve another person's SMS campaign before it is sent (four eyes).
+    APPROVE_SMS_CAMPAIGNS = "approve_sms_campaigns"
+    # Record a payer's wish not to be texted and their language for texts.
+    RECORD_SMS_PREFERENCES = "record_sms_preferences"
 
 
 C = Capability
@@ -71,6 +83,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             C.OWN_ACCOUNT,
             C.WORK_TASKS,
             C.HANDLE_MAIL,
+            C.RECORD_SMS_PREFERENCES,
         }
     ),
     Role.SUPERVISOR: frozenset(
@@ -88,6 +101,11 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             C.ASSIGN_TASKS,
             C.HANDLE_MAIL,
             C.RECORD_CUSTODY,
+            C.READ_SMS,
+            C.WRITE_SMS_TEMPLATES,
+            C.RUN_SMS_CAMPAIGNS,
+            C.APPROVE_SMS_CAMPAIGNS,
+            C.RECORD_SMS_PREFERENCES,
         }
     ),
     Role.WARD_STAFF: frozenset(
@@ -115,6 +133,10 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             C.MANAGE_HANDLERS,
             C.OWN_ACCOUNT,
             C.RECORD_CUSTODY,
+            C.READ_SMS,
+            C.APPROVE_SMS_TEMPLATES,
+            C.APPROVE_SMS_CAMPAIGNS,
+            C.RECORD_SMS_PREFERENCES,
         }
     ),
     Role.AUDITOR: frozenset({C.READ_AUDIT, C.OWN_ACCOUNT}),

@@ -230,3 +230,50 @@ def demo_escalations_ensure() -> dict[str, int]:
             count += 1
         created[department] = count
     return created
+
+
+def demo_sms_ensure(*, now: datetime) -> None:
+    """Gives the demo SMS work to look at, once: two templates the supervisor wrote and
+    the ward_admin approved (Japanese with English and Chinese variants), and a small
+    campaign built from them that awaits a second person's approval. Through the same
+    services the SMS pages use (sms/services.py)."""
+    from saikoku.sms.models import SmsTemplate
+    from saikoku.sms.services import sms_campaign_create, sms_template_approve, sms_template_save
+
+    if SmsTemplate.objects.exists():
+        return
+    user_model = get_user_model()
+    supervisor = user_model.objects.get(username="supervisor")
+    admin = user_model.objects.get(username="admin")
+    bodies = {
+        "tax": {
+            "ja": "{department}からのお知らせです。納期限を過ぎたお支払いが確認できていません。"
+            "{callback_number}（{office_hours}）までお電話ください。",
+            "en": "Notice from the {department}: a payment past its due date has not been "
+            "confirmed. Please call {callback_number} ({office_hours}).",
+            "zh": "这是{department}的通知。已过缴纳期限的款项尚未确认，请致电{callback_number}。",
+        },
+        "nhi": {
+            "ja": "{department}からのお知らせです。{deadline}までにお支払いがない場合は"
+            "{callback_number}（{office_hours}）へご連絡ください。",
+            "en": "Notice from the {department}: if you cannot pay by {deadline}, please call "
+            "{callback_number} ({office_hours}).",
+        },
+    }
+    templates = []
+    for department, texts in bodies.items():
+        name = f"デモ: 納期限後のお知らせ（{department}）"
+        template = sms_template_save(
+            actor=supervisor, name=name, department=department, texts=texts, now=now
+        )
+        templates.append(
+            sms_template_approve(actor=admin, template=template, version=template.version, now=now)
+        )
+    sms_campaign_create(
+        actor=supervisor,
+        name="デモ: 初めての滞納者へのお知らせ",
+        template=templates[0],
+        filters={"levies": ["RT"], "first_time": True, "days_past_due_max": 30},
+        scheduled_at=now,
+        now=now,
+    )

@@ -149,9 +149,12 @@ def _ever_contacted() -> set[int]:
     )
 
 
-def call_list_preview(*, filters: dict[str, Any], now: dt.datetime) -> ListPreview:
+def call_list_preview(
+    *, filters: dict[str, Any], now: dt.datetime, channel: str = Channel.OUTBOUND_CALL
+) -> ListPreview:
     """What a list built now from these filters would hold (nothing is written); a
-    build saves exactly these rows."""
+    build saves exactly these rows. channel: "sms" for an SMS campaign's audience (the
+    numbers and wishes of that channel)."""
     f = normalise_filters(filters)
     today = timezone.localdate(now)
     groups = unpaid_facts(
@@ -159,9 +162,7 @@ def call_list_preview(*, filters: dict[str, Any], now: dt.datetime) -> ListPrevi
     )
     promises, plans = broken_payer_ids(None)
     callable_ids = (
-        callable_payer_ids(None, channel=Channel.OUTBOUND_CALL)
-        if f.get("has_callable_number")
-        else None
+        callable_payer_ids(None, channel=channel) if f.get("has_callable_number") else None
     )
     recently = (
         _contacted_since(now - dt.timedelta(days=f["not_contacted_days"]))
@@ -213,9 +214,7 @@ def call_list_preview(*, filters: dict[str, Any], now: dt.datetime) -> ListPrevi
         )
 
     narrow = set(matched) if len(matched) <= IN_FILTER_LIMIT else None
-    hits = rule_hits(
-        narrow, channel=Channel.OUTBOUND_CALL, now=now, groups=groups, universe=set(matched)
-    )
+    hits = rule_hits(narrow, channel=channel, now=now, groups=groups, universe=set(matched))
     reasons = exclusions_from_hits(hits, matched, approvals=approved_rules(narrow, today))
 
     excluded = dict.fromkeys(EXCLUSION_RULES, 0)

@@ -50,7 +50,13 @@ from saikoku.people.models import Phone
 if TYPE_CHECKING:
     from saikoku.core.models import User
 
-__all__ = ["CallOutcome", "contact_record_amend", "contact_record_create"]
+__all__ = [
+    "CallOutcome",
+    "contact_record_amend",
+    "contact_record_create",
+    "contact_record_sms",
+    "phone_status_mark",
+]
 
 
 @dataclass(frozen=True)
@@ -522,3 +528,42 @@ def _promise_follow(
             "status": promise.status,
         },
     }
+
+
+def phone_status_mark(*, actor: User, phone: Phone, status: str, now: dt.datetime) -> None:
+    """What the center learned about a number (the same PhoneStatus the call outcomes
+    "wrong number" and "not in service" write): callable_phones leaves it out for every
+    channel from now on."""
+    PhoneStatus.objects.update_or_create(
+        phone=phone, defaults={"status": status, "recorded_at": now, "recorded_by": actor}
+    )
+
+
+def contact_record_sms(
+    *, actor: User, payer_id: int, phone: Phone, outcome: str, note: str, now: dt.datetime
+) -> ContactRecord:
+    """Records one SMS the provider accepted, on the payer's timeline (channel "sms";
+    it spends the contact budget calls share). The sender checked the contact rules
+    and eligibility just before sending (sms/services.py); an SMS reaches nobody in
+    person, so it touches no call-list entry, promise or callback. Call it inside the
+    caller's transaction: the audit entry commits with the message's new state."""
+    record = ContactRecord.objects.create(
+        payer_id=payer_id,
+        at=now,
+        channel=Channel.SMS,
+        operator=actor,
+        phone=phone,
+        phone_e164=phone.e164,
+        party=Party.NONE,
+        identity_verified=False,
+        outcome=outcome,
+        note=note,
+    )
+    _audit(
+        actor,
+        "contact_record",
+        record,
+        "",
+        {"payer_id": payer_id, "outcome": outcome, "channel": Channel.SMS},
+    )
+    return record

@@ -26,6 +26,7 @@ from saikoku.demo.services import (
     demo_data_present,
     demo_escalations_ensure,
     demo_package_path,
+    demo_sms_ensure,
     demo_users_ensure,
 )
 from saikoku.interchange.report import write_report
@@ -66,6 +67,7 @@ class Command(BaseCommand):
                 _("架電リスト「%(name)s」を作成し、operator に割り当てました。")
                 % {"name": call_list.name}
             )
+        demo_sms_ensure(now=timezone.now())
         for department, count in demo_escalations_ensure().items():
             self.stdout.write(
                 _("%(department)sへの引継ぎ（タスク）を %(count)s 件作成しました。")

@@ -1,0 +1,708 @@
+"""Writes of SMS reminders: templates and their approval, campaigns (build, four-eyes
+approval, pause, resume, cancel), the payer's wishes for texts, delivery reports.
+
+The sending itself (claiming, the send-time re-check, the provider) is dispatch.py.
+Every write is one transaction with its audit entry; the roles are checked here again,
+not only by the views.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import logging
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from saikoku.core.audit import audit_record
+from saikoku.core.dates import format_wareki
+from saikoku.core.roles import Capability, user_can
+from saikoku.outreach.eligibility import callable_phones
+from saikoku.outreach.lists.selectors import call_list_preview, normalise_filters
+from saikoku.outreach.models import Channel, ContactPreference, PhoneStatus
+from saikoku.outreach.records.services import phone_status_mark
+from saikoku.people.models import Resident
+from saikoku.sms.models import (
+    SmsCampaign,
+    SmsDeliveryReport,
+    SmsMessage,
+    SmsPayerPreference,
+    SmsTemplate,
+    SmsTemplateText,
+)
+from saikoku.sms.policy import (
+    LANGUAGES,
+    PERSONAL_PLACEHOLDERS,
+    language_for_nationality,
+    render,
+    template_problems,
+)
+from saikoku.sms.text import normalise_newlines, sms_count
+
+if TYPE_CHECKING:
+    from saikoku.core.models import User
+
+logger = logging.getLogger("saikoku.sms")
+
+__all__ = [
+    "CallbackRefused",
+    "callback_signature",
+    "sms_campaign_approve",
+    "sms_campaign_cancel",
+    "sms_campaign_create",
+    "sms_campaign_pause",
+    "sms_campaign_resume",
+    "sms_delivery_report",
+    "sms_modem_reports",
+    "sms_preference_record",
+    "sms_template_approve",
+    "sms_template_policy",
+    "sms_template_save",
+    "template_values",
+]
+
+DEPARTMENT_NAMES = {
+    "tax": {"ja": "税務課", "en": "Tax Division", "zh": "税务课", "ko": "세무과"},
+    "nhi": {
+        "ja": "医療保険年金課",
+        "en": "Health Insurance and Pension Division",
+        "zh": "医疗保险年金课",
+        "ko": "의료보험연금과",
+    },
+}
+
+
+def _require(actor: Any, capability: Capability) -> None:
+    if not user_can(actor, capability):
+        raise PermissionDenied
+
+
+# --- templates ----------------------------------------------------------------------
+
+
+def _check_texts(template: SmsTemplate, texts: dict[str, str]) -> dict[str, str]:
+    cleaned = {
+        lang: normalise_newlines(body).strip()
+        for lang, body in texts.items()
+        if lang in LANGUAGES and body.strip()
+    }
+    if "ja" not in cleaned:
+        raise ValidationError({"ja": _("日本語の本文を入力してください。")})
+    errors: dict[str, list[str]] = {}
+    for lang, body in cleaned.items():
+        problems = template_problems(
+            body,
+            language=lang,
+            allowed_personal=list(template.allowed_personal),
+            allowed_domain=template.allowed_domain,
+        )
+        if problems:
+            errors[lang] = [p.message for p in problems]
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def sms_template_save(
+    *,
+    actor: User,
+    name: str,
+    department: str,
+    texts: dict[str, str],
+    template: SmsTemplate | None = None,
+    now: dt.datetime | None = None,
+    client_addr: str = "",
+) -> SmsTemplate:
+    """Writes a template (new, or a change of one): it waits for a ward_admin's
+    approval again. Raises ValidationError per language (unsendable characters named
+    by position, a personal placeholder, a URL, too long)."""
+    _require(actor, Capability.WRITE_SMS_TEMPLATES)
+    now = now or timezone.now()
+    with transaction.atomic(durable=True):
+        if template is None:
+            template = SmsTemplate(created_by=actor, version=0)
+        else:
+            template = SmsTemplate.objects.select_for_update().get(pk=template.pk)
+        cleaned = _check_texts(template, texts)
+        template.name = name
+        template.department = department
+        template.version += 1
+        template.status = SmsTemplate.Status.PENDING
+        template.approved_by = None
+        template.approved_at = None
+        template.updated_by = actor
+        template.updated_at = now
+        template.save()
+        template.texts.exclude(language__in=list(cleaned)).delete()
+        for lang, body in cleaned.items():
+            SmsTemplateText.objects.update_or_create(
+                template=template, language=lang, defaults={"body": body}
+            )
+        audit_record(
+            actor=actor,
+            action="sms_template_save",
+            object_type="sms_template",
+            object_id=str(template.pk),
+            client_addr=client_addr,
+            detail={"version": template.version, "languages": sorted(cleaned)},
+        )
+    return template
+
+
+def sms_template_approve(
+    *,
+    actor: User,
+    template: SmsTemplate,
+    version: int,
+    now: dt.datetime | None = None,
+    client_addr: str = "",
+) -> SmsTemplate:
+    """A ward_admin approves the version they read (four eyes: never its author)."""
+    _require(actor, Capability.APPROVE_SMS_TEMPLATES)
+    now = now or timezone.now()
+    with transaction.atomic(durable=True):
+        template = SmsTemplate.objects.select_for_update().get(pk=template.pk)
+        if actor.pk == template.updated_by_id:
+            raise ValidationError(_("自分が書いたテンプレートは承認できません。"))
+        if version != template.version:
+            raise ValidationError(
+                _("テンプレートが変更されました。最新の内容を確認してから承認してください。")
+            )
+        _check_texts(template, {t.language: t.body for t in template.texts.all()})
+        template.status = SmsTemplate.Status.APPROVED
+        template.approved_by = actor
+        template.approved_at = now
+        template.save(update_fields=["status", "approved_by", "approved_at"])
+        audit_record(
+            actor=actor,
+            action="sms_template_approve",
+            object_type="sms_template",
+            object_id=str(template.pk),
+            client_addr=client_addr,
+            detail={"version": template.version},
+        )
+    return template
+
+
+def sms_template_policy(
+    *,
+    actor: User,
+    template: SmsTemplate,
+    allowed_personal: list[str],
+    allowed_domain: str,
+    now: dt.datetime | None = None,
+    client_addr: str = "",
+) -> SmsTemplate:
+    """A ward_admin allows personal placeholders or the ward's published domain for
+    one template (audited). The template then needs a new approval."""
+    _require(actor, Capability.APPROVE_SMS_TEMPLATES)
+    unknown = set(allowed_personal) - set(PERSONAL_PLACEHOLDERS)
+    if unknown:
+        raise ValidationError(_("許可できない差込項目です。"))
+    domain = allowed_domain.strip().lower()
+    if domain and ("/" in domain or "." not in domain or " " in domain):
+        raise ValidationError(_("ドメインは city.shinjuku.lg.jp のように入力してください。"))
+    with transaction.atomic(durable=True):
+        template = SmsTemplate.objects.select_for_update().get(pk=template.pk)
+        template.allowed_personal = sorted(set(allowed_personal))
+        template.allowed_domain = domain
+        template.status = SmsTemplate.Status.PENDING
+        template.approved_by = None
+        template.approved_at = None
+        template.version += 1
+        template.save()
+        audit_record(
+            actor=actor,
+            action="sms_template_policy",
+            object_type="sms_template",
+            object_id=str(template.pk),
+            client_addr=client_addr,
+            detail={"allowed_personal": template.allowed_personal, "allowed_domain": domain},
+        )
+    return template
+
+
+def template_values(
+    template: SmsTemplate,
+    *,
+    language: str,
+    deadline: dt.date | None,
+    payer: Resident | None = None,
+    owed: int | None = None,
+) -> dict[str, str]:
+    """The placeholders' values for one message (personal ones only when allowed)."""
+    names = DEPARTMENT_NAMES.get(template.department, {})
+    values = {
+        "department": names.get(language, names.get("en" if language != "ja" else "ja", "")),
+        "callback_number": settings.SAIKOKU_SMS_CALLBACK_NUMBER,
+        "office_hours": settings.SAIKOKU_SMS_OFFICE_HOURS,
+        "deadline": (
+            (format_wareki(deadline, western=False) if language == "ja" else deadline.isoformat())
+            if deadline
+            else ""
+        ),
+    }
+    allowed = set(template.allowed_personal)
+    if payer is not None and "name" in allowed:
+        values["name"] = payer.name
+    if owed is not None and "amount" in allowed:
+        values["amount"] = f"¥{owed:,}"
+    return values
+
+
+# --- campaigns ----------------------------------------------------------------------
+
+
+def _languages_of(payer_ids: list[int]) -> dict[int, str]:
+    preferred = dict(
+        SmsPayerPreference.objects.filter(payer_id__in=payer_ids).values_list(
+            "payer_id", "language"
+        )
+    )
+    result = {}
+    for pk, nationality in Resident.objects.filter(pk__in=payer_ids).values_list(
+        "pk", "nationality"
+    ):
+        result[pk] = preferred.get(pk) or language_for_nationality(nationality or "")
+    return result
+
+
+def sms_campaign_create(
+    *,
+    actor: User,
+    name: str,
+    template: SmsTemplate,
+    filters: dict[str, Any],
+    scheduled_at: dt.datetime,
+    deadline: dt.date | None = None,
+    now: dt.datetime | None = None,
+    client_addr: str = "",
+) -> SmsCampaign:
+    """Builds a campaign: the audience from the call lists' filters through the one
+    eligibility function (channel "sms": mobile numbers, the wish not to be texted),
+    one message per number (a number shared in a household gets one), the exclusions
+    counted by rule. It waits for a second person's approval."""
+    _require(actor, Capability.RUN_SMS_CAMPAIGNS)
+    now = now or timezone.now()
+    if template.status != SmsTemplate.Status.APPROVED:
+        raise ValidationError(_("承認済みのテンプレートを選んでください。"))
+    if not name.strip():
+        raise ValidationError(_("キャンペーン名を入力してください。"))
+    f = normalise_filters(filters)
+    preview = call_list_preview(filters=f, now=now, channel=Channel.SMS)
+    excluded = {code: n for code, n in preview.excluded.items() if n}
+    # Highest priority first: when a household shares a number, the payer the call
+    # lists would call first gets the message.
+    eligible = sorted(
+        ((pk, parts) for pk, codes, parts in preview.rows if not codes),
+        key=lambda row: (-row[1].total, row[0]),
+    )
+    ids = [pk for pk, _parts in eligible]
+    phones: dict[int, Any] = {}
+    for phone in (
+        callable_phones(channel=Channel.SMS)
+        .filter(resident_id__in=ids)
+        .order_by("resident_id", "position", "pk")
+        .only("pk", "resident_id", "e164")
+        .iterator(chunk_size=5000)
+    ):
+        phones.setdefault(phone.resident_id, phone)
+    languages = _languages_of(ids)
+    texts = {t.language: t.body for t in template.texts.all()}
+    rendered: dict[str, tuple[str, int]] = {}
+    seen: set[str] = set()
+    shared = 0
+    messages = []
+    with transaction.atomic(durable=True):
+        campaign = SmsCampaign.objects.create(
+            name=name.strip(),
+            template=template,
+            template_version=template.version,
+            filters=f,
+            deadline=deadline,
+            scheduled_at=scheduled_at,
+            matched=preview.matched,
+            created_by=actor,
+            created_at=now,
+        )
+        personal = bool(template.allowed_personal)
+        for pk in ids:
+            found = phones.get(pk)
+            if found is None:
+                continue
+            phone = found
+            if phone.e164 in seen:
+                shared += 1
+                continue
+            seen.add(phone.e164)
+            lang = languages.get(pk, "ja")
+            if lang not in texts:
+                lang = "ja"
+            if personal:
+                payer = Resident.objects.get(pk=pk)
+                text = render(
+                    texts[lang],
+                    language=lang,
+                    values=template_values(template, language=lang, deadline=deadline, payer=payer),
+                )
+                parts = sms_count(text).parts
+            else:
+                if lang not in rendered:
+                    text = render(
+                        texts[lang],
+                        language=lang,
+                        values=template_values(template, language=lang, deadline=deadline),
+                    )
+                    rendered[lang] = (text, sms_count(text).parts)
+                text, parts = rendered[lang]
+            messages.append(
+                SmsMessage(
+                    campaign=campaign,
+                    payer_id=pk,
+                    phone_id=phone.pk,
+                    to=phone.e164,
+                    language=lang,
+                    text=text,
+                    segments=parts,
+                    idempotency_key=uuid.uuid4().hex,
+                    next_attempt_at=scheduled_at,
+                )
+            )
+        SmsMessage.objects.bulk_create(messages, batch_size=2000)
+        if shared:
+            excluded["shared_number"] = shared
+        campaign.excluded_counts = excluded
+        campaign.save(update_fields=["excluded_counts"])
+        audit_record(
+            actor=actor,
+            action="sms_campaign_create",
+            object_type="sms_campaign",
+            object_id=str(campaign.pk),
+            client_addr=client_addr,
+            detail={
+                "template": template.pk,
+                "version": template.version,
+                "filters": f,
+                "messages": len(messages),
+                "excluded": excluded,
+            },
+        )
+    return campaign
+
+
+def _enqueue_dispatch(campaign_id: int) -> None:
+    # Imported here: tasks.py imports the dispatch, which imports these services' models.
+    from saikoku.sms.tasks import sms_dispatch_start
+
+    transaction.on_commit(lambda: sms_dispatch_start(campaign_id))
+
+
+def sms_campaign_approve(
+    *, actor: User, campaign: SmsCampaign, now: dt.datetime | None = None, client_addr: str = ""
+) -> SmsCampaign:
+    """A second person (another supervisor or a ward_admin) approves: four eyes. The
+    messages go out from the scheduled time, inside the send window."""
+    _require(actor, Capability.APPROVE_SMS_CAMPAIGNS)
+    now = now or timezone.now()
+    with transaction.atomic(durable=True):
+        campaign = SmsCampaign.objects.select_for_update().get(pk=campaign.pk)
+        if campaign.created_by_id == actor.pk:
+            raise ValidationError(_("自分が作成したキャンペーンは承認できません（二者確認）。"))
+        if campaign.status != SmsCampaign.Status.PENDING:
+            raise ValidationError(_("承認待ちのキャンペーンではありません。"))
+        template = campaign.template
+        if (
+            template.status != SmsTemplate.Status.APPROVED
+            or template.version != campaign.template_version
+        ):
+            raise ValidationError(
+                _("テンプレートが作成後に変更されました。キャンペーンを作り直してください。")
+            )
+        campaign.status = SmsCampaign.Status.RUNNING
+        campaign.approved_by = actor
+        campaign.approved_at = now
+        campaign.save(update_fields=["status", "approved_by", "approved_at"])
+        audit_record(
+            actor=actor,
+            action="sms_campaign_approve",
+            object_type="sms_campaign",
+            object_id=str(campaign.pk),
+            client_addr=client_addr,
+            detail={"messages": campaign.messages.count()},
+        )
+        _enqueue_dispatch(campaign.pk)
+    return campaign
+
+
+def _control(
+    *, actor: User, campaign: SmsCampaign, to: str, allowed_from: tuple[str, ...], client_addr: str
+) -> SmsCampaign:
+    _require(actor, Capability.RUN_SMS_CAMPAIGNS)
+    with transaction.atomic(durable=True):
+        campaign = SmsCampaign.objects.select_for_update().get(pk=campaign.pk)
+        if campaign.status not in allowed_from:
+            raise ValidationError(_("この状態のキャンペーンには行えません。"))
+        before = campaign.status
+        campaign.status = to
+        fields = ["status"]
+        if to == SmsCampaign.Status.CANCELLED:
+            # What was not handed to the provider yet is never sent.
+            campaign.messages.filter(status=SmsMessage.Status.QUEUED).update(
+                status=SmsMessage.Status.CANCELLED
+            )
+            campaign.finished_at = timezone.now()
+            fields.append("finished_at")
+        campaign.save(update_fields=fields)
+        audit_record(
+            actor=actor,
+            action="sms_campaign_control",
+            object_type="sms_campaign",
+            object_id=str(campaign.pk),
+            client_addr=client_addr,
+            detail={"from": before, "to": to},
+        )
+        if to == SmsCampaign.Status.RUNNING:
+            _enqueue_dispatch(campaign.pk)
+    return campaign
+
+
+def sms_campaign_pause(*, actor: User, campaign: SmsCampaign, client_addr: str = "") -> SmsCampaign:
+    return _control(
+        actor=actor,
+        campaign=campaign,
+        to=SmsCampaign.Status.PAUSED,
+        allowed_from=(SmsCampaign.Status.RUNNING,),
+        client_addr=client_addr,
+    )
+
+
+def sms_campaign_resume(
+    *, actor: User, campaign: SmsCampaign, client_addr: str = ""
+) -> SmsCampaign:
+    return _control(
+        actor=actor,
+        campaign=campaign,
+        to=SmsCampaign.Status.RUNNING,
+        allowed_from=(SmsCampaign.Status.PAUSED,),
+        client_addr=client_addr,
+    )
+
+
+def sms_campaign_cancel(
+    *, actor: User, campaign: SmsCampaign, client_addr: str = ""
+) -> SmsCampaign:
+    return _control(
+        actor=actor,
+        campaign=campaign,
+        to=SmsCampaign.Status.CANCELLED,
+        allowed_from=(
+            SmsCampaign.Status.PENDING,
+            SmsCampaign.Status.RUNNING,
+            SmsCampaign.Status.PAUSED,
+        ),
+        client_addr=client_addr,
+    )
+
+
+# --- the payer's wishes -------------------------------------------------------------
+
+
+def sms_preference_record(
+    *,
+    actor: User,
+    payer: Resident,
+    do_not_text: bool,
+    language: str,
+    now: dt.datetime | None = None,
+    client_addr: str = "",
+) -> None:
+    """Records on the payer page that the payer asked not to be texted (outreach's
+    ContactPreference, which eligibility reads) and the language for their texts
+    ("" = by nationality)."""
+    _require(actor, Capability.RECORD_SMS_PREFERENCES)
+    now = now or timezone.now()
+    if language and language not in LANGUAGES:
+        raise ValidationError(_("言語を一覧から選んでください。"))
+    with transaction.atomic(durable=True):
+        preference, _created = ContactPreference.objects.get_or_create(payer=payer)
+        preference.do_not_text = do_not_text
+        preference.save(update_fields=["do_not_text", "updated_at"])
+        if language:
+            SmsPayerPreference.objects.update_or_create(
+                payer=payer,
+                defaults={"language": language, "recorded_by": actor, "recorded_at": now},
+            )
+        else:
+            SmsPayerPreference.objects.filter(payer=payer).delete()
+        audit_record(
+            actor=actor,
+            action="sms_preference",
+            object_type="resident",
+            object_id=payer.resident_no,
+            client_addr=client_addr,
+            detail={"do_not_text": do_not_text, "language": language},
+        )
+
+
+# --- delivery reports (POST /sms/callback) ------------------------------------------
+
+# Reports older or newer than this are refused: a captured request cannot be replayed
+# later, and within the window the stored signature refuses it.
+CALLBACK_WINDOW_SECONDS = 300
+REPORT_STATUS = {
+    "delivered": SmsMessage.Status.DELIVERED,
+    "failed": SmsMessage.Status.FAILED,
+    "expired": SmsMessage.Status.EXPIRED,
+    "unknown_number": SmsMessage.Status.FAILED,
+}
+
+
+class CallbackRefused(Exception):
+    """A delivery report not taken: code is bad_signature, stale, replay or bad_body."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def callback_signature(secret: str, timestamp: str, body: bytes) -> str:
+    """sha256={hex HMAC-SHA256(secret, timestamp + "." + raw body)}: the header value."""
+    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return "sha256=" + mac.hexdigest()
+
+
+def sms_delivery_report(
+    *, raw_body: bytes, timestamp: str, signature: str, now: dt.datetime | None = None
+) -> SmsMessage | None:
+    """Applies one signed delivery report from the gateway; raises CallbackRefused
+    (and audits the refusal) when the signature is wrong, the timestamp is more than
+    300 s off, or the same report was already received."""
+    now = now or timezone.now()
+    try:
+        _verify(raw_body=raw_body, timestamp=timestamp, signature=signature, now=now)
+        body = json.loads(raw_body)
+        if not isinstance(body, dict) or body.get("status") not in REPORT_STATUS:
+            raise CallbackRefused("bad_body")
+        with transaction.atomic(durable=True):
+            message = _reported_message(body)
+            try:
+                with transaction.atomic():
+                    SmsDeliveryReport.objects.create(
+                        signature=signature[:100],
+                        received_at=now,
+                        message=message,
+                        status=str(body["status"]),
+                        body=body,
+                    )
+            except IntegrityError:
+                raise CallbackRefused("replay") from None
+            if message is not None:
+                _apply_report(message, body, now)
+        return message
+    except (CallbackRefused, ValueError) as error:
+        code = error.code if isinstance(error, CallbackRefused) else "bad_body"
+        logger.warning("SMS delivery report refused: %s", code)
+        with transaction.atomic(durable=True):
+            audit_record(
+                actor=None,
+                action="sms_callback_refused",
+                object_type="sms_callback",
+                detail={"reason": code, "timestamp": timestamp[:20]},
+            )
+        raise CallbackRefused(code) from None
+
+
+def _verify(*, raw_body: bytes, timestamp: str, signature: str, now: dt.datetime) -> None:
+    secret = settings.SAIKOKU_SMS_CALLBACK_SECRET
+    if not secret:
+        # No secret configured: no report can be trusted.
+        raise CallbackRefused("bad_signature")
+    expected = callback_signature(secret, timestamp, raw_body)
+    if not hmac.compare_digest(expected, signature):
+        raise CallbackRefused("bad_signature")
+    try:
+        sent_at = int(timestamp)
+    except ValueError:
+        raise CallbackRefused("stale") from None
+    if abs(now.timestamp() - sent_at) > CALLBACK_WINDOW_SECONDS:
+        raise CallbackRefused("stale")
+
+
+def _reported_message(body: dict[str, Any]) -> SmsMessage | None:
+    ref = str(body.get("client_ref") or "")
+    provider_id = str(body.get("id") or "")
+    query = SmsMessage.objects.select_for_update().select_related("phone", "campaign")
+    message = query.filter(idempotency_key=ref).first() if ref else None
+    if message is None and provider_id:
+        message = query.filter(provider_id=provider_id).first()
+    return message
+
+
+def _apply_report(message: SmsMessage, body: dict[str, Any], now: dt.datetime) -> None:
+    status = REPORT_STATUS[str(body["status"])]
+    if message.status in (SmsMessage.Status.QUEUED, SmsMessage.Status.SENDING):
+        # A report before our own "sent" was written (a worker died in between): the
+        # message was sent; keep it from being sent again.
+        message.sent_at = message.sent_at or now
+    message.status = status
+    message.carrier = str(body.get("carrier") or "")[:40]
+    if body.get("segments"):
+        message.segments = int(body["segments"])
+    if status == SmsMessage.Status.DELIVERED:
+        message.delivered_at = now
+        message.error = ""
+    else:
+        message.error = str(body["status"])[:100]
+    message.claimed_by = ""
+    message.claimed_until = None
+    message.save(
+        update_fields=[
+            "status",
+            "carrier",
+            "segments",
+            "delivered_at",
+            "error",
+            "sent_at",
+            "claimed_by",
+            "claimed_until",
+        ]
+    )
+    if body["status"] == "unknown_number":
+        # "Number does not exist": invalid for every channel, as an operator's
+        # "not in service" outcome makes it.
+        phone_status_mark(
+            actor=message.campaign.created_by,
+            phone=message.phone,
+            status=PhoneStatus.Status.NOT_IN_SERVICE,
+            now=now,
+        )
+
+
+def sms_modem_reports(reports: list[Any]) -> int:
+    """Applies the modem's +CDS status reports (providers/modem.py): each names the
+    message reference of the part it reports on; a message's last part decides.
+    Returns how many messages changed."""
+    changed = 0
+    now = timezone.now()
+    for report in reports:
+        if report.outcome == "pending":
+            continue
+        mr = str(report.reference)
+        candidates = SmsMessage.objects.filter(
+            provider="modem", to=report.to, status=SmsMessage.Status.SENT
+        ).order_by("-sent_at")
+        for message in candidates[:5]:
+            if message.provider_id.endswith(("-" + mr, "," + mr)):
+                with transaction.atomic():
+                    _apply_report(message, {"status": report.outcome}, now)
+                changed += 1
+                break
+    return changed
