@@ -61,6 +61,7 @@ def console_context(context: template.Context) -> dict[str, object]:
         "can_export_results": user_can(user, Capability.EXPORT_RESULTS),
         "can_lists": user_can(user, Capability.BUILD_LISTS),
         "can_sms": user_can(user, Capability.READ_SMS),
+        "can_sms_preferences": user_can(user, Capability.RECORD_SMS_PREFERENCES),
         "can_call": user_can(user, Capability.CALL),
         "can_tasks": user_can(user, Capability.WORK_WITH_PAYERS),
         "can_administer": user_can(user, Capability.ADMINISTER),
