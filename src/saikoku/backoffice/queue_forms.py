@@ -49,7 +49,12 @@ class TaskFilterForm(forms.Form):
 
 
 class TaskTransitionForm(forms.Form):
-    to = forms.ChoiceField(choices=TaskStatus.choices)
+    to = forms.ChoiceField(
+        choices=TaskStatus.choices,
+        # The status comes from the page's buttons: any other value is one message.
+        error_messages={"required": _("状態が正しくありません。"),
+                        "invalid_choice": _("状態が正しくありません。")},
+    )  # fmt: skip
     note = forms.CharField(
         label=_("メモ・対応結果"),
         max_length=2000,

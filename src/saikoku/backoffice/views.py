@@ -120,7 +120,8 @@ def transition(request: AuthenticatedRequest, task_id: int) -> HttpResponse:
     task = task_for_user(request.user, task_id)
     form = TaskTransitionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("状態が正しくありません。"))
+        # What was refused: a note too long is not "the status is wrong".
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect("task_detail", task_id=task.pk)
     try:
         task_transition(
@@ -141,7 +142,13 @@ def transition(request: AuthenticatedRequest, task_id: int) -> HttpResponse:
 @capability_required(Capability.ASSIGN_TASKS)
 def assign(request: AuthenticatedRequest) -> HttpResponse:
     visible = tasks_visible_to(request.user)
-    ids = [int(v) for v in request.POST.getlist("tasks") if v.isdigit()]
+    # A task id is a database integer: a longer string of digits names no task (and
+    # overflows the query: a 500), nor do full-width digits, which isdigit() accepts.
+    ids = [
+        int(v)
+        for v in request.POST.getlist("tasks")
+        if v.isascii() and v.isdigit() and len(v) <= 18
+    ]
     form = TaskAssignForm(
         request.POST, task_ids=list(visible.filter(pk__in=ids).values_list("pk", flat=True))
     )
