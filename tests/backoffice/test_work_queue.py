@@ -125,6 +125,16 @@ def test_supervisor_reassigns_in_bulk_and_sees_overdue_work(payers, operator, su
         task_assign(actor=operator, tasks=old, assignee=operator)
 
 
+def test_bulk_assignment_never_redirects_to_another_host(payers, operator, supervisor):
+    task = task_create(kind=TaskKind.NUMBER_WRONG, actor=supervisor, summary="x")
+    client = logged_in_client(supervisor)
+    data = {"tasks": [task.pk], "assignee": operator.pk}
+    outside = client.post(reverse("task_assign"), {**data, "next": "https://evil.example/"})
+    assert outside["Location"] == reverse("task_queue")
+    inside = client.post(reverse("task_assign"), {**data, "next": "/tasks/?overdue=on"})
+    assert inside["Location"] == "/tasks/?overdue=on"
+
+
 def test_queue_sorts_by_due_date_and_counts_per_status(payers, supervisor):
     late = task_create(kind=TaskKind.NUMBER_WRONG, actor=supervisor, summary="遅い",
                        due_on=dt.date(2031, 1, 1))  # fmt: skip

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -163,4 +164,10 @@ def assign(request: AuthenticatedRequest) -> HttpResponse:
         messages.success(request, _("%(count)d件のタスクを割り当てました。") % {"count": changed})
     else:
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
-    return redirect(request.POST.get("next") or "task_queue")
+    # Back to the filtered queue the form came from, never to another host.
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = ""
+    return redirect(back or "task_queue")
