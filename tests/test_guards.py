@@ -169,7 +169,9 @@ def test_every_setting_read_is_in_the_operations_table():
     read = set()
     for path in SOURCE.rglob("*.py"):
         text = path.read_text("utf-8")
-        read |= set(re.findall(r"""env_(?:str|bool|int|list)\(\s*["']([A-Z0-9_]+)["']""", text))
+        read |= set(
+            re.findall(r"""env_(?:str|bool|int|list|networks)\(\s*["']([A-Z0-9_]+)["']""", text)
+        )
         read |= set(re.findall(r"""environ\.get\(\s*["']([A-Z0-9_]+)["']""", text))
         read |= set(re.findall(r"""environ\[\s*["']([A-Z0-9_]+)["']\s*\]""", text))
     # Read by Django or the runtime, not settings of the project.
