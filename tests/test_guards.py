@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+from html.parser import HTMLParser
 from io import StringIO
 from pathlib import Path
 
@@ -189,3 +190,79 @@ def test_tests_run_on_the_database_ci_asked_for(settings):
         assert engine == "django.db.backends.postgresql"
     else:
         assert engine == "django.db.backends.sqlite3"
+
+
+class _InlineCode(HTMLParser):
+    """Collects what a Content Security Policy without 'unsafe-inline' would block:
+    a <script> without src, a <style> element, a style attribute, an on* handler."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        names = {name.lower() for name, _ in attrs}
+        if tag == "script" and "src" not in names:
+            self.found.append("<script> without src")
+        if tag == "style":
+            self.found.append("<style>")
+        if "style" in names:
+            self.found.append(f"style= on <{tag}>")
+        self.found += [f"{name}= on <{tag}>" for name in names if name.startswith("on")]
+
+
+def _inline_code(html: str) -> list[str]:
+    parser = _InlineCode()
+    parser.feed(html)
+    return parser.found
+
+
+def test_the_inline_code_detector_finds_what_it_must():
+    assert _inline_code("<script>alert(1)</script>") == ["<script> without src"]
+    assert _inline_code('<p style="color:red" onclick="x()">') == [
+        "style= on <p>",
+        "onclick= on <p>",
+    ]
+    assert _inline_code('<script src="/static/a.js"></script><p data-on="1">') == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", ("anonymous", *PERSONAS))
+def test_no_page_carries_inline_script_or_style_and_each_has_the_policy(request, persona):
+    """Every page of the URL matrix a persona gets, as HTML: no inline code (the CSP
+    would block it), the CSP itself without 'unsafe-inline' and with frame-ancestors
+    'none', and never a copy in a cache."""
+    user = None if persona == "anonymous" else request.getfixturevalue(persona)
+    client = verified_client(user, raise_request_exception=False)
+    checked = 0
+    for name, pattern in PATTERNS:
+        if name in ("logout", "session_keepalive"):
+            continue  # acts on the session; no page
+        response = client.get(_url(name, pattern))
+        if "text/html" not in response.get("Content-Type", ""):
+            continue
+        html = response.content.decode()
+        assert _inline_code(html) == [], (name, persona)
+        policy = response["Content-Security-Policy"]
+        assert "'unsafe-inline'" not in policy and "'unsafe-eval'" not in policy, name
+        assert "frame-ancestors 'none'" in policy and "script-src 'self'" in policy, name
+        assert "no-store" in response["Cache-Control"], name
+        assert response["Referrer-Policy"] == "same-origin", name
+        checked += 1
+    assert checked >= 3
+
+
+def test_no_template_or_script_writes_inline_code():
+    """The same rule in the sources, for pages the matrix cannot reach with data."""
+    offenders = []
+    for path in SOURCE.rglob("*.html"):
+        text = path.read_text("utf-8")
+        if re.search(r"<script(?![^>]*\bsrc=)[^>]*>|<style[\s>]|\sstyle=|\son[a-z]+=", text):
+            offenders.append(str(path.relative_to(SOURCE)))
+    for path in (SOURCE / "static").rglob("*.js"):
+        if path.name.endswith(".min.js"):
+            continue  # vendored htmx; its inline style is switched off in base.html
+        text = path.read_text("utf-8")
+        if re.search(r"\.innerHTML\s*=|setAttribute\(\s*['\"](style|on)", text):
+            offenders.append(str(path.relative_to(SOURCE)))
+    assert offenders == []
