@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-from html.parser import HTMLParser
 from io import StringIO
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 import saikoku
 from saikoku.core.roles import user_can
+from support.inline_code import inline_code
 from support.personas import verified_client
 
 SOURCE = Path(saikoku.__file__).parent
@@ -192,38 +192,13 @@ def test_tests_run_on_the_database_ci_asked_for(settings):
         assert engine == "django.db.backends.sqlite3"
 
 
-class _InlineCode(HTMLParser):
-    """Collects what a Content Security Policy without 'unsafe-inline' would block:
-    a <script> without src, a <style> element, a style attribute, an on* handler."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.found: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        names = {name.lower() for name, _ in attrs}
-        if tag == "script" and "src" not in names:
-            self.found.append("<script> without src")
-        if tag == "style":
-            self.found.append("<style>")
-        if "style" in names:
-            self.found.append(f"style= on <{tag}>")
-        self.found += [f"{name}= on <{tag}>" for name in names if name.startswith("on")]
-
-
-def _inline_code(html: str) -> list[str]:
-    parser = _InlineCode()
-    parser.feed(html)
-    return parser.found
-
-
 def test_the_inline_code_detector_finds_what_it_must():
-    assert _inline_code("<script>alert(1)</script>") == ["<script> without src"]
-    assert _inline_code('<p style="color:red" onclick="x()">') == [
+    assert inline_code("<script>alert(1)</script>") == ["<script> without src"]
+    assert inline_code('<p style="color:red" onclick="x()">') == [
         "style= on <p>",
         "onclick= on <p>",
     ]
-    assert _inline_code('<script src="/static/a.js"></script><p data-on="1">') == []
+    assert inline_code('<script src="/static/a.js"></script><p data-on="1">') == []
 
 
 @pytest.mark.django_db
@@ -242,7 +217,7 @@ def test_no_page_carries_inline_script_or_style_and_each_has_the_policy(request,
         if "text/html" not in response.get("Content-Type", ""):
             continue
         html = response.content.decode()
-        assert _inline_code(html) == [], (name, persona)
+        assert inline_code(html) == [], (name, persona)
         policy = response["Content-Security-Policy"]
         assert "'unsafe-inline'" not in policy and "'unsafe-eval'" not in policy, name
         assert "frame-ancestors 'none'" in policy and "script-src 'self'" in policy, name
@@ -252,7 +227,7 @@ def test_no_page_carries_inline_script_or_style_and_each_has_the_policy(request,
     assert checked >= 3
 
 
-def test_no_template_or_script_writes_inline_code():
+def test_no_template_or_script_writesinline_code():
     """The same rule in the sources, for pages the matrix cannot reach with data."""
     offenders = []
     for path in SOURCE.rglob("*.html"):

@@ -16,7 +16,7 @@ from django.urls import reverse
 from saikoku.core.models import AuditEntry, UserSession
 from support.personas import PASSWORD, client_login, make_user, verified_client
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.attack("lockout")]
 
 ATTACKER = "198.51.100.66"
 DESK = "10.20.0.15"
