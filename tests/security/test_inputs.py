@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.attack("search and filter input
 HOSTILE = {
     "sql-quote": "' OR '1'='1",
     "sql-comment": "1; DROP TABLE core_user; --",
-    "sql-union": "\" UNION SELECT username, password FROM core_user --",
+    "sql-union": '" UNION SELECT username, password FROM core_user --',
     "like-wildcards": "%_\\%",
     "10000-chars": "あ" * 5000 + "x" * 5000,
     "nul": "abc\x00def",

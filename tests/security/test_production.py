@@ -92,3 +92,10 @@ def test_the_same_settings_without_the_production_flag_start(tmp_path):
     env["SAIKOKU_DATA_DIR"] = str(tmp_path)
     result = _run(env, "-c", "import saikoku.wsgi")
     assert result.returncode == 0, result.stderr
+
+
+def test_a_typo_in_an_allowed_network_stops_the_start(tmp_path):
+    env = production_environment(tmp_path, SAIKOKU_ALLOWED_NETWORKS_WARD="10.20.0.0/33")
+    result = _run(env, "-c", "import django; django.setup()")
+    assert result.returncode != 0
+    assert "SAIKOKU_ALLOWED_NETWORKS_WARD holds '10.20.0.0/33'" in result.stderr

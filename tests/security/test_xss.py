@@ -65,30 +65,60 @@ def _package(path):
         "persons.csv": [person],
         "assessments.csv": [
             assessment_row("RT", 2025, "R25-300001", PAYER, 60000, notice_issued_on="2025-06-10"),
-            assessment_row("NH", 2025, "N25-300001", PAYER, 30000, notice_issued_on="2025-06-15",
-                           insured_count=1),
+            assessment_row(
+                "NH",
+                2025,
+                "N25-300001",
+                PAYER,
+                30000,
+                notice_issued_on="2025-06-15",
+                insured_count=1,
+            ),
         ],  # fmt: skip
         "bills.csv": [
             bill_row("RT", 2025, "R25-300001", 2, 60000, "2025-09-30", 0),
             bill_row("NH", 2025, "N25-300001", 1, 30000, "2025-10-31", 0),
         ],
         "plans.csv": [
-            {"plan_id": "PLX1", "payer_resident_no": PAYER, "agreed_on": "2025-10-01",
-             "status": "active", "monthly_amount": 5000, "next_due_on": "2025-12-25",
-             "note": payload("plan_note")},
+            {
+                "plan_id": "PLX1",
+                "payer_resident_no": PAYER,
+                "agreed_on": "2025-10-01",
+                "status": "active",
+                "monthly_amount": 5000,
+                "next_due_on": "2025-12-25",
+                "note": payload("plan_note"),
+            },
         ],  # fmt: skip
         "measures.csv": [
-            {"measure_id": "MX1", "payer_resident_no": PAYER, "kind": "collection_deferment",
-             "start_on": "2025-03-15", "note": payload("measure_note")},
+            {
+                "measure_id": "MX1",
+                "payer_resident_no": PAYER,
+                "kind": "collection_deferment",
+                "start_on": "2025-03-15",
+                "note": payload("measure_note"),
+            },
         ],  # fmt: skip
         "history.csv": [
-            {"record_id": "WX1", "payer_resident_no": PAYER, "at": "2025-07-25 14:10",
-             "channel": "phone", "summary": payload("history_summary")},
+            {
+                "record_id": "WX1",
+                "payer_resident_no": PAYER,
+                "at": "2025-07-25 14:10",
+                "channel": "phone",
+                "summary": payload("history_summary"),
+            },
         ],  # fmt: skip
         "accounts.csv": [
-            {"payer_resident_no": PAYER, "levy": "RT", "bank_code": "0009",
-             "branch_code": "100", "account_type": "普通", "account_no": "1234567",
-             "holder_kana": "ｴｯｸｽ", "start_on": "2025-04-01"},
+            {
+                "payer_resident_no": PAYER,
+                "levy": "RT",
+                "bank_code": "0009",
+                "branch_code": "100",
+                "account_type": "普通",
+                "account_no": "1234567",
+                "holder_kana": "ｴｯｸｽ",
+                "start_on": "2025-04-01",
+            },
         ],  # fmt: skip
     }
     return ward_package(path, rows, package_id="XSS-TEST-0001")
@@ -114,7 +144,9 @@ def world(tmp_path, operators_work_every_payer):
     tasks = list(Task.objects.order_by("pk"))
     assert tasks, "a hardship contact gives the ward a task"
     task_close(
-        actor=people["ward_staff_tax"] if tasks[0].department == "tax" else people["ward_staff_nhi"],
+        actor=people["ward_staff_tax"]
+        if tasks[0].department == "tax"
+        else people["ward_staff_nhi"],
         task=tasks[0],
         result=payload("task_result"),
     )
