@@ -54,9 +54,13 @@ class _GetForms(HTMLParser):
             self._action = (a.get("action") or "") if method == "get" else None
             if self._action is not None:
                 self.forms.setdefault(self._action, set())
-        elif tag in ("input", "select", "textarea") and self._action is not None:
-            if a.get("name") and a.get("type") not in ("submit", "hidden"):
-                self.forms[self._action].add(a["name"] or "")
+        elif (
+            tag in ("input", "select", "textarea")
+            and self._action is not None
+            and a.get("name")
+            and a.get("type") not in ("submit", "hidden")
+        ):
+            self.forms[self._action].add(a["name"] or "")
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "form":

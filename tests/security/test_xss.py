@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import re
 
 import pytest
 from django.test import Client
@@ -22,8 +21,8 @@ from saikoku.backoffice.models import Task
 from saikoku.backoffice.services import task_close
 from saikoku.core.handlers import handler_create
 from saikoku.interchange.services import package_import
-from saikoku.outreach.models import CallListEntry, ContactRecord
 from saikoku.outreach.lists.services import call_list_build
+from saikoku.outreach.models import CallListEntry, ContactRecord
 from saikoku.people.models import Resident
 from support.inline_code import inline_code
 from support.packages import assessment_row, bill_row, ward_package
@@ -74,7 +73,7 @@ def _package(path):
                 notice_issued_on="2025-06-15",
                 insured_count=1,
             ),
-        ],  # fmt: skip
+        ],
         "bills.csv": [
             bill_row("RT", 2025, "R25-300001", 2, 60000, "2025-09-30", 0),
             bill_row("NH", 2025, "N25-300001", 1, 30000, "2025-10-31", 0),
@@ -89,7 +88,7 @@ def _package(path):
                 "next_due_on": "2025-12-25",
                 "note": payload("plan_note"),
             },
-        ],  # fmt: skip
+        ],
         "measures.csv": [
             {
                 "measure_id": "MX1",
@@ -98,7 +97,7 @@ def _package(path):
                 "start_on": "2025-03-15",
                 "note": payload("measure_note"),
             },
-        ],  # fmt: skip
+        ],
         "history.csv": [
             {
                 "record_id": "WX1",
@@ -107,7 +106,7 @@ def _package(path):
                 "channel": "phone",
                 "summary": payload("history_summary"),
             },
-        ],  # fmt: skip
+        ],
         "accounts.csv": [
             {
                 "payer_resident_no": PAYER,
@@ -119,7 +118,7 @@ def _package(path):
                 "holder_kana": "ｴｯｸｽ",
                 "start_on": "2025-04-01",
             },
-        ],  # fmt: skip
+        ],
     }
     return ward_package(path, rows, package_id="XSS-TEST-0001")
 
