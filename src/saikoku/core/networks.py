@@ -102,16 +102,16 @@ def network_refusal_audit(request: HttpRequest, user: Any | None, *, login: bool
     key = f"saikoku:network_refused:{who}:{session_key}:{address}"
     if not cache.add(key, True, timeout=AUDIT_ONCE_SECONDS):
         return
-    known = user is not None and getattr(user, "pk", None) is not None
+    known = user if user is not None and getattr(user, "pk", None) is not None else None
     audit_record(
-        actor=user if known else None,
+        actor=known,
         action="network_refused",
         object_type="user" if known else "address",
-        object_id=user.get_username() if known else address,
+        object_id=known.get_username() if known else address,
         client_addr=address,
         detail={
             "login": login,
-            "organisation": organisation_of(user) if known else "",
+            "organisation": organisation_of(known) if known else "",
             "path": request.path[:200],
         },
     )
