@@ -16,7 +16,10 @@ from cryptography.fernet import Fernet
 def production_environment(data_dir: Path, **changes: str) -> dict[str, str]:
     """The settings docs/operations.md lists for production, with example values.
     The database is PostgreSQL by name; the checks need no connection to it."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SAIKOKU_", "DATABASE_"))}
+    # Nothing of this test process's own configuration (the browser tests' conftest
+    # sets DJANGO_ALLOW_ASYNC_UNSAFE for Playwright, which a deployment must not).
+    own = ("SAIKOKU_", "DATABASE_", "DJANGO_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(own)}
     env.update(
         {
             "SAIKOKU_PRODUCTION": "true",
