@@ -22,6 +22,7 @@ def production_environment(data_dir: Path, **changes: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(own)}
     env.update(
         {
+            "DJANGO_SETTINGS_MODULE": "saikoku.settings",
             "SAIKOKU_PRODUCTION": "true",
             "SAIKOKU_DATA_DIR": str(data_dir),
             "SAIKOKU_SECRET_KEY": "p" * 20 + "-production-secret-key-of-sixty-odd-characters-9f3k",
