@@ -5,7 +5,6 @@ for an unknown user, a wrong password and a locked account, all audited."""
 from __future__ import annotations
 
 import datetime as dt
-import statistics
 import time
 
 import pytest
@@ -158,7 +157,9 @@ def _form_part(html: str) -> str:
 
 def test_unknown_user_wrong_password_and_locked_account_look_and_take_the_same(settings):
     """With the real Argon2 hasher: the same page and status, and times within a
-    tolerance (medians of several tries; the hashing dominates each)."""
+    tolerance. Each case's fastest of several tries is compared: the hashing dominates
+    each answer, and the fastest try is the one least disturbed by other work on the
+    machine."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
     make_user("victim", "operator")
     make_user("typist", "operator")
@@ -174,17 +175,17 @@ def test_unknown_user_wrong_password_and_locked_account_look_and_take_the_same(s
     }
     times: dict[str, list[float]] = {name: [] for name in cases}
     pages: dict[str, set[str]] = {name: set() for name in cases}
-    # Three rounds interleaved (so a slow moment hits every case alike); the wrong
-    # password stays below the lock (3 < 5 tries).
-    for _round in range(3):
+    # Four rounds interleaved (so a slow moment hits every case alike); the wrong
+    # password stays below the lock (4 < 5 tries).
+    for _round in range(4):
         for name, (client, username) in cases.items():
             password = PASSWORD if name == "locked account" else "not-the-password"
             elapsed, html, status = _timed(client, username, password)
             assert status == 200, name
             times[name].append(elapsed)
             pages[name].add(_form_part(html).replace(username, "NAME"))
-    medians = {name: statistics.median(values) for name, values in times.items()}
-    print("login answer times (median, s):", {k: round(v, 4) for k, v in medians.items()})
+    best = {name: min(values) for name, values in times.items()}
+    print("login answer times (fastest of 4, s):", {k: round(v, 4) for k, v in best.items()})
     assert len({page for variants in pages.values() for page in variants}) == 1
-    fastest, slowest = min(medians.values()), max(medians.values())
-    assert slowest - fastest < max(0.5 * fastest, 0.02), medians
+    fastest, slowest = min(best.values()), max(best.values())
+    assert slowest - fastest < max(0.5 * fastest, 0.02), best
