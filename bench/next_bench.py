@@ -42,7 +42,7 @@ full-scale demo package (≈45,500 payers, ≈500,000 bills) through
   is one JSON object: next_median_ms, next_p95_ms, baseline_median_ms, ratio,
   operators, requests, …
 
-Target (issue 4): Next median ≤ 100 ms with 20 concurrent operators on PostgreSQL.
+Target (README.md): Next median ≤ 100 ms with 20 concurrent operators on PostgreSQL.
 Run it on a machine that is otherwise idle (see `uptime`): the server, PostgreSQL and
 the clients share its CPUs.
 """
@@ -366,7 +366,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     if not args.database_url.startswith("postgres"):
-        raise SystemExit("the bench runs on PostgreSQL (issue 4's figure)")
+        raise SystemExit("the bench runs on PostgreSQL (the figure README.md targets)")
 
     ensure_database(args.database_url)
     os.environ["DATABASE_URL"] = args.database_url

@@ -24,6 +24,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 import saikoku
 from saikoku.core.roles import user_can
+from support.inline_code import inline_code
 from support.personas import verified_client
 
 SOURCE = Path(saikoku.__file__).parent
@@ -170,7 +171,9 @@ def test_every_setting_read_is_in_the_operations_table():
     read = set()
     for path in SOURCE.rglob("*.py"):
         text = path.read_text("utf-8")
-        read |= set(re.findall(r"""env_(?:str|bool|int|list)\(\s*["']([A-Z0-9_]+)["']""", text))
+        read |= set(
+            re.findall(r"""env_(?:str|bool|int|list|networks)\(\s*["']([A-Z0-9_]+)["']""", text)
+        )
         read |= set(re.findall(r"""environ\.get\(\s*["']([A-Z0-9_]+)["']""", text))
         read |= set(re.findall(r"""environ\[\s*["']([A-Z0-9_]+)["']\s*\]""", text))
     # Read by Django or the runtime, not settings of the project.
@@ -188,3 +191,54 @@ def test_tests_run_on_the_database_ci_asked_for(settings):
         assert engine == "django.db.backends.postgresql"
     else:
         assert engine == "django.db.backends.sqlite3"
+
+
+def test_the_inline_code_detector_finds_what_it_must():
+    assert inline_code("<script>alert(1)</script>") == ["<script> without src"]
+    assert inline_code('<p style="color:red" onclick="x()">') == [
+        "style= on <p>",
+        "onclick= on <p>",
+    ]
+    assert inline_code('<script src="/static/a.js"></script><p data-on="1">') == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", ("anonymous", *PERSONAS))
+def test_no_page_carries_inline_script_or_style_and_each_has_the_policy(request, persona):
+    """Every page of the URL matrix a persona gets, as HTML: no inline code (the CSP
+    would block it), the CSP itself without 'unsafe-inline' and with frame-ancestors
+    'none', and never a copy in a cache."""
+    user = None if persona == "anonymous" else request.getfixturevalue(persona)
+    client = verified_client(user, raise_request_exception=False)
+    checked = 0
+    for name, pattern in PATTERNS:
+        if name in ("logout", "session_keepalive"):
+            continue  # acts on the session; no page
+        response = client.get(_url(name, pattern))
+        if "text/html" not in response.get("Content-Type", ""):
+            continue
+        html = response.content.decode()
+        assert inline_code(html) == [], (name, persona)
+        policy = response["Content-Security-Policy"]
+        assert "'unsafe-inline'" not in policy and "'unsafe-eval'" not in policy, name
+        assert "frame-ancestors 'none'" in policy and "script-src 'self'" in policy, name
+        assert "no-store" in response["Cache-Control"], name
+        assert response["Referrer-Policy"] == "same-origin", name
+        checked += 1
+    assert checked >= 3
+
+
+def test_no_template_or_script_writesinline_code():
+    """The same rule in the sources, for pages the matrix cannot reach with data."""
+    offenders = []
+    for path in SOURCE.rglob("*.html"):
+        text = path.read_text("utf-8")
+        if re.search(r"<script(?![^>]*\bsrc=)[^>]*>|<style[\s>]|\sstyle=|\son[a-z]+=", text):
+            offenders.append(str(path.relative_to(SOURCE)))
+    for path in (SOURCE / "static").rglob("*.js"):
+        if path.name.endswith(".min.js"):
+            continue  # vendored htmx; its inline style is switched off in base.html
+        text = path.read_text("utf-8")
+        if re.search(r"\.innerHTML\s*=|setAttribute\(\s*['\"](style|on)", text):
+            offenders.append(str(path.relative_to(SOURCE)))
+    assert offenders == []

@@ -6,7 +6,9 @@ that names a file holding the value (how container and systemd secrets arrive).
 
 from __future__ import annotations
 
+import datetime
 import functools
+import ipaddress
 import os
 import secrets
 from collections.abc import Callable
@@ -14,6 +16,7 @@ from pathlib import Path
 
 import dj_database_url
 from cryptography.fernet import Fernet
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
@@ -56,6 +59,20 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_networks(name: str, default: list[str]) -> list[str]:
+    """A comma-separated list of addresses or CIDR networks (`10.1.0.0/16`), each
+    checked here so that a typo stops the start instead of letting everyone in."""
+    values = env_list(name, default)
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} holds {value!r}, not an address or network (e.g. 10.1.0.0/16)"
+            ) from None
+    return values
+
+
 # The data folder holds the embedded SQLite database, generated demo packages and the
 # locally generated secrets of a development install. Production points the secrets
 # at real files and DATABASE_URL at PostgreSQL.
@@ -91,7 +108,18 @@ _lazy_secret = lazy(_local_secret, str)
 
 
 DEBUG = env_bool("SAIKOKU_DEBUG", False)
+# A production server (docs/operations.md, "Production"): the system checks of
+# core/checks.py then refuse to start on an unsafe configuration (debug on, generated
+# keys, demo users, SQLite). It changes no other setting.
+SAIKOKU_PRODUCTION = env_bool("SAIKOKU_PRODUCTION", False)
 SECRET_KEY = env_str("SAIKOKU_SECRET_KEY") or _lazy_secret("secret_key")
+# Which keys were generated into the data folder rather than given (the production
+# checks refuse those: a generated key lives next to the data it protects).
+SAIKOKU_GENERATED_KEYS = [
+    name
+    for name in ("SAIKOKU_SECRET_KEY", "SAIKOKU_AUDIT_KEY", "SAIKOKU_OTP_KEY")
+    if not env_str(name)
+]
 # Key of the audit trail's HMAC chain; kept apart from SECRET_KEY so that rotating
 # session keys never breaks verification of old entries.
 AUDIT_HMAC_KEY = env_str("SAIKOKU_AUDIT_KEY") or _lazy_secret("audit_key")
@@ -102,8 +130,18 @@ AUDIT_KEY_FILE = None if env_str("SAIKOKU_AUDIT_KEY") else DATA_DIR / ".audit_ke
 SAIKOKU_OTP_KEY = env_str("SAIKOKU_OTP_KEY") or _lazy_secret("otp_key", _fernet_key)
 ALLOWED_HOSTS = env_list("SAIKOKU_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("SAIKOKU_CSRF_TRUSTED_ORIGINS", [])
-# Reverse proxies whose X-Forwarded-For the audit trail believes (core/audit.py).
+# Reverse proxies whose X-Forwarded-For the audit trail believes (core/audit.py); the
+# same address counts for the lockout and the allowed networks.
 SAIKOKU_TRUSTED_PROXIES = env_list("SAIKOKU_TRUSTED_PROXIES", [])
+# Where each organisation's users may work from (checklist: networks limited to
+# specific peers), checked on every request and at login (core/networks.py). The
+# default lets every address in; production names the ward's and the contractor's
+# networks.
+EVERYWHERE = ["0.0.0.0/0", "::/0"]
+SAIKOKU_ALLOWED_NETWORKS_WARD = env_networks("SAIKOKU_ALLOWED_NETWORKS_WARD", EVERYWHERE)
+SAIKOKU_ALLOWED_NETWORKS_CONTRACTOR = env_networks(
+    "SAIKOKU_ALLOWED_NETWORKS_CONTRACTOR", EVERYWHERE
+)
 
 DATABASES = {
     "default": dj_database_url.parse(
@@ -132,6 +170,10 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_otp",
     "django_otp.plugins.otp_static",
+    # Before core: its failed-login receiver runs first, so core's audit entry of the
+    # same failure knows whether the lock is now in force (core/auth_audit.py).
+    "axes",
+    "csp",
     "saikoku.core",
     "saikoku.people",
     "saikoku.arrears",
@@ -148,6 +190,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "saikoku.core.middleware.SlidingSessionMiddleware",
     "saikoku.web.middleware.JapaneseByDefaultMiddleware",
@@ -155,6 +198,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Right after the user is known: a request from outside the user's organisation's
+    # networks reaches nothing, not even the second-factor pages.
+    "saikoku.core.middleware.AllowedNetworkMiddleware",
     "saikoku.core.middleware.SessionVerifiedOTPMiddleware",
     "saikoku.core.middleware.AbsoluteSessionMiddleware",
     "saikoku.core.middleware.MfaRequiredMiddleware",
@@ -162,6 +208,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "saikoku.core.middleware.NoStoreMiddleware",
+    # Last: turns a login refused by the lockout into its response (core/lockout.py).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "saikoku.urls"
@@ -184,9 +232,13 @@ TEMPLATES = [
 WSGI_APPLICATION = "saikoku.wsgi.application"
 
 AUTH_USER_MODEL = "core.User"
-# Passwords as ModelBackend checks them, then the validity period and the other login
-# checks of core/login_flow.py.
-AUTHENTICATION_BACKENDS = ["saikoku.core.backends.HandlerBackend"]
+# First the lockout (django-axes, core/lockout.py), then passwords as ModelBackend
+# checks them, then the validity period and the other login checks of
+# core/login_flow.py.
+AUTHENTICATION_BACKENDS = [
+    "saikoku.core.lockout.LockoutBackend",
+    "saikoku.core.backends.HandlerBackend",
+]
 LOGIN_URL = "login"
 # After login each role lands where its work is (web/landing.py); this is the fallback.
 LOGIN_REDIRECT_URL = "home"
@@ -229,9 +281,61 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("SAIKOKU_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# HTTPS (docs/operations.md, "Production"): plain HTTP is redirected; behind a reverse
+# proxy that terminates TLS, the proxy's X-Forwarded-Proto says the request was HTTPS
+# (only set SAIKOKU_PROXY_SSL_HEADER when the proxy always overwrites that header).
+SECURE_SSL_REDIRECT = env_bool("SAIKOKU_SSL_REDIRECT", False)
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("SAIKOKU_PROXY_SSL_HEADER", False) else None
+)
+# Strict-Transport-Security, sent on HTTPS responses only; 0 sends none. Subdomains
+# and the preload token go with it: the console's host name serves nothing else.
+SECURE_HSTS_SECONDS = env_int("SAIKOKU_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+
+# Content Security Policy (django-csp): scripts, styles, images and requests from the
+# console's own origin only, no inline script or style anywhere (a guard test renders
+# every page to check), and no framing by any page (clickjacking; X-Frame-Options
+# says the same to older browsers).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
+
+# Lockout after repeated failed logins (django-axes; core/lockout.py): failures count
+# per user name and client address pair, so an attacker's failures lock that pair
+# only; an address failing on many names is blocked on top. Both end
+# SAIKOKU_LOCKOUT_COOLOFF_SECONDS after the last failure, or when a ward_admin unlocks.
+AXES_ENABLED = True
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = env_int("SAIKOKU_LOCKOUT_FAILURES", 5)
+SAIKOKU_LOCKOUT_ADDRESS_FAILURES = env_int("SAIKOKU_LOCKOUT_ADDRESS_FAILURES", 30)
+AXES_COOLOFF_TIME = datetime.timedelta(seconds=env_int("SAIKOKU_LOCKOUT_COOLOFF_SECONDS", 15 * 60))
+AXES_HANDLER = "saikoku.core.lockout.LockoutHandler"
+AXES_CLIENT_IP_CALLABLE = "saikoku.core.lockout.lockout_address"
+AXES_LOCKOUT_CALLABLE = "saikoku.core.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+# Successful logins are in the audit trail already; axes keeps only the failures.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False
 
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", _("日本語")), ("en", _("English"))]

@@ -460,7 +460,7 @@ def test_failed_login_records_the_typed_name_but_never_the_password(rf, operator
 
     entry = AuditEntry.objects.get()
     assert (entry.action, entry.user_id, entry.client_addr) == ("login_failed", None, "203.0.113.5")
-    assert entry.detail == {"username": "op1"}
+    assert entry.detail == {"username": "op1", "locked": False}
     with connection.cursor() as cursor:
         cursor.execute("SELECT * FROM core_auditentry")
         stored = repr(cursor.fetchall())

@@ -41,11 +41,14 @@ def on_login_failed(
     # it in `credentials`, but nothing else from them is copied either).
     field = get_user_model().USERNAME_FIELD
     attempted = credentials.get(field, credentials.get("username", ""))
+    # Whether the lock (core/lockout.py) is in force after this failure: axes'
+    # receiver has run first (axes comes before core in INSTALLED_APPS).
+    locked = bool(getattr(request, "axes_locked_out", False))
     audit_record(
         actor=None,
         action="login_failed",
         client_addr=_addr(request),
-        detail={"username": str(attempted or "")[:150]},
+        detail={"username": str(attempted or "")[:150], "locked": locked},
     )
 
 

@@ -13,8 +13,8 @@ from django.db import DatabaseError
 def demo_users_outside_the_demo(app_configs: Any = None, **kwargs: Any) -> list[Error]:
     """saikoku.E101: the demo's users have published passwords and a command that
     prints their codes; a server that is neither the demo nor a debug install refuses
-    to start while any of them exists."""
-    if settings.DEBUG or settings.SAIKOKU_DEMO:
+    to start while any of them exists (a production server always refuses)."""
+    if (settings.DEBUG or settings.SAIKOKU_DEMO) and not settings.SAIKOKU_PRODUCTION:
         return []
     from saikoku.core.models import User
 
@@ -31,3 +31,51 @@ def demo_users_outside_the_demo(app_configs: Any = None, **kwargs: Any) -> list[
             id="saikoku.E101",
         )
     ]
+
+
+# --- a production server (SAIKOKU_PRODUCTION=true) ---------------------------------------
+# Each refusal is one line naming the setting to change; their ids are stable so the
+# operations manual and a deployment script can name them (docs/operations.md).
+
+
+@register()
+def unsafe_production_configuration(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    """saikoku.E102-E105: with SAIKOKU_PRODUCTION=true the server refuses to start on
+    debug pages, keys generated into the data folder, the demo, or SQLite."""
+    if not settings.SAIKOKU_PRODUCTION:
+        return []
+    errors = []
+    if settings.DEBUG:
+        errors.append(
+            Error(
+                "SAIKOKU_DEBUG is on in production: debug pages show code and data.",
+                hint="Set SAIKOKU_DEBUG=false.",
+                id="saikoku.E102",
+            )
+        )
+    if settings.SAIKOKU_GENERATED_KEYS:
+        names = ", ".join(settings.SAIKOKU_GENERATED_KEYS)
+        errors.append(
+            Error(
+                f"{names} not set in production: the key would be generated next to the data.",
+                hint="Set each (or its _FILE variant) to a key kept apart from the database.",
+                id="saikoku.E103",
+            )
+        )
+    if settings.SAIKOKU_DEMO:
+        errors.append(
+            Error(
+                "SAIKOKU_DEMO is on in production: the demo widens contact hours.",
+                hint="Set SAIKOKU_DEMO=false.",
+                id="saikoku.E104",
+            )
+        )
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        errors.append(
+            Error(
+                "DATABASE_URL names SQLite in production: one file, no replication.",
+                hint="Set DATABASE_URL=postgres://user:password@host:5432/name.",
+                id="saikoku.E105",
+            )
+        )
+    return errors

@@ -7,6 +7,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.functional import SimpleLazyObject
@@ -15,6 +16,30 @@ from django_otp.middleware import OTPMiddleware
 from django_otp.models import Device
 
 from saikoku.core.audit import audit_record, client_address
+
+
+class AllowedNetworkMiddleware:
+    """Refuses every request from outside the allowed networks (core/networks.py) with
+    a plain Japanese 403 page: for a logged-in user, their organisation's networks;
+    before login, any organisation's. Only the health check (monitoring, no data) and
+    static files are answered anywhere. Must come after AuthenticationMiddleware."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from saikoku.core.networks import network_refusal_audit, request_allowed
+
+        path = request.path_info
+        if (
+            path == reverse("healthz")
+            or path.startswith("/" + settings.STATIC_URL.lstrip("/"))
+            or request_allowed(request)
+        ):
+            return self.get_response(request)
+        user = request.user if request.user.is_authenticated else None
+        network_refusal_audit(request, user, login=False)
+        return render(request, "core/network_refused.html", status=403)
 
 
 class NoStoreMiddleware:

@@ -8,7 +8,7 @@ Django's own database sessions and only needs key → user, written once at logi
 
 `user_sessions_end` is the one way to log a user out everywhere: a disabled account,
 a reset second factor, a changed password (keeping the current session), and the
-lockout (issue 9, part B) all call it.
+lockout all call it.
 """
 
 from __future__ import annotations

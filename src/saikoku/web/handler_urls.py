@@ -9,6 +9,7 @@ urlpatterns = [
     path("<int:user_id>/", handler_views.handler_edit, name="handler_edit"),
     path("<int:user_id>/disable/", handler_views.handler_disable_view, name="handler_disable"),
     path("<int:user_id>/enable/", handler_views.handler_enable_view, name="handler_enable"),
+    path("<int:user_id>/unlock/", handler_views.handler_unlock, name="handler_unlock"),
     path(
         "<int:user_id>/device-reset/",
         handler_views.handler_device_reset,

@@ -22,6 +22,7 @@ from saikoku.core.handlers import (
     handler_enable,
     handlers_as_of,
 )
+from saikoku.core.lockout import lockout_unlock, user_lockouts
 from saikoku.core.mfa import device_status, mfa_device_reset
 from saikoku.core.models import User
 from saikoku.core.permissions import capability_required
@@ -125,6 +126,7 @@ def handler_edit(request: HttpRequest, user_id: int) -> HttpResponse:
             "form": form,
             "handler": handler,
             "device": device_status(handler),
+            "lockouts": user_lockouts(handler),
             "nav": "handlers",
         },
     )
@@ -170,5 +172,17 @@ def handler_device_reset(request: HttpRequest, user_id: int) -> HttpResponse:
         request,
         _("%(name)s の認証アプリと回復コードをリセットしました。次のログインで登録し直します。")
         % {"name": handler.username},
+    )
+    return redirect("handler_edit", user_id=handler.pk)
+
+
+@require_POST
+@capability_required(Capability.MANAGE_HANDLERS)
+def handler_unlock(request: HttpRequest, user_id: int) -> HttpResponse:
+    """Lifts the handler's login lock (too many failed logins) before its cool-off."""
+    handler = get_object_or_404(User, pk=user_id)
+    lockout_unlock(actor=request.user, user=handler, client_addr=client_address(request))
+    messages.success(
+        request, _("%(name)s のログインのロックを解除しました。") % {"name": handler.username}
     )
     return redirect("handler_edit", user_id=handler.pk)

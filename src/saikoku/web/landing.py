@@ -1,4 +1,4 @@
-"""Where each role lands after login and on `/`: where its work is (issue 8).
+"""Where each role lands after login and on `/`: where its work is.
 
 The one rule, read from the capability table (core/roles.py) in order: the first
 capability the user's role has decides. A ward_admin also builds lists and reads the

@@ -96,7 +96,8 @@ def session_keepalive(request: HttpRequest) -> HttpResponse:
 @require_GET
 @capability_required(Capability.WORK_WITH_PAYERS)
 def search(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "")[:200]
+    # NUL is no character of a name and neither database takes it in a query.
+    query = request.GET.get("q", "")[:200].replace("\x00", "")
     result = search_payers(
         request.user,
         query,

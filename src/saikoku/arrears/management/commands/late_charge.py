@@ -64,7 +64,7 @@ def _payment(text: str) -> Payment:
 
 
 def result_as_dict(result: LateChargeResult) -> dict[str, Any]:
-    """The JSON shape of issue 3: amounts in whole yen, segment amounts exact strings;
+    """The JSON shape the command promises: amounts in whole yen, segment amounts exact strings;
     provisional: some rate is an estimate (the years in provisional_years)."""
     return {
         "principal": result.principal,
