@@ -35,6 +35,7 @@ import support.calls as calls
 from saikoku.backoffice.inquiries import inquiry_register
 from saikoku.backoffice.models import CounterpartKind, Task
 from saikoku.outreach.models import CallList, CallListEntry, ContactRecord
+from saikoku.sms.services import sms_template_save
 from support.personas import PASSWORD, make_user, verified_client
 
 pytestmark = pytest.mark.django_db
@@ -138,6 +139,12 @@ def world(tmp_path):
             counterpart_name="みずほ銀行",
             sent_on=dt.date(2025, 11, 1),
             due_on=dt.date(2025, 11, 30),
+        ),
+        "sms_template": sms_template_save(
+            actor=people["sv"],
+            name="納期限のお知らせ",
+            department="tax",
+            texts={"ja": "新宿区税務課です。お問い合わせください。"},
         ),
         # The operator's session holds the payer and the identity check.
         "clients": {people["op"].pk: operator},
@@ -279,6 +286,25 @@ def uses(world) -> dict[str, Use]:
             {"tasks": str(task.pk), "assignee": str(p["op"].pk)},
             {"task_ids": [task.pk]},
             follow=True,
+        ),
+        "TemplateForm": Use(
+            "post",
+            reverse("sms_template_new"),
+            p["sv"],
+            {"name": "催告", "department": "tax", "text_ja": "新宿区税務課です。"},
+        ),
+        "TemplatePolicyForm": Use(
+            "post",
+            reverse("sms_template_policy", args=[world["sms_template"].pk]),
+            p["admin"],
+            follow=True,
+        ),
+        "PreviewForm": Use(
+            "get", reverse("sms_template_detail", args=[world["sms_template"].pk]), p["sv"]
+        ),
+        "CampaignForm": Use("get", reverse("sms_campaign_new"), p["sv"], {"name": "11月"}),
+        "PreferenceForm": Use(
+            "post", reverse("sms_payer_preferences", args=[payers[calls.AOKI]]), p["sv"]
         ),
     }
 

@@ -206,6 +206,9 @@ def sms_template_policy_view(request: AuthenticatedRequest, template_id: int) ->
             messages.error(request, " ".join(error.messages))
         else:
             messages.success(request, _("差込とURLの許可を変更しました。改めて承認が必要です。"))
+    else:
+        # The page the form came from shows the refusal as a message.
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
     return redirect("sms_template_detail", template.pk)
 
 

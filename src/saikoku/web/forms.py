@@ -15,6 +15,10 @@ from saikoku.core.forms import WarekiDateField, prompted
 AUDIT_ACTIONS = ACTIONS
 
 
+# The longest user name an account can have (the User model's field).
+USERNAME_MAX_LENGTH = 150
+
+
 class LoginForm(AuthenticationForm):
     """Django's login form in the console's words: the field is 利用者ID, so the error
     says 利用者ID too (Django's says ユーザー名, the model field's name)."""
@@ -34,6 +38,14 @@ class LoginForm(AuthenticationForm):
         # instead of an error on a field whose errors the login page does not show.
         username.max_length = None
         username.validators = []
+
+    def clean(self) -> dict:
+        # No account has a longer ID, so none is looked up (nor stored by the lockout's
+        # failure log, whose username column holds 255 characters): the same answer as
+        # any wrong ID.
+        if len(self.cleaned_data.get("username") or "") > USERNAME_MAX_LENGTH:
+            raise self.get_invalid_login_error()
+        return super().clean()
 
 
 class AuditFilterForm(forms.Form):
