@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from saikoku.core.forms import CHOICE_PROMPT
 from saikoku.outreach.lists.forms import CallListFilterForm
 from saikoku.sms.models import SmsTemplate
 from saikoku.sms.policy import LANGUAGES, PERSONAL_PLACEHOLDERS
@@ -46,7 +47,10 @@ class CampaignForm(CallListFilterForm):
     """The call lists' selection filters, plus what a campaign needs."""
 
     template = forms.ModelChoiceField(
-        label=_("テンプレート（承認済み）"), queryset=SmsTemplate.objects.none(), required=False
+        label=_("テンプレート（承認済み）"),
+        queryset=SmsTemplate.objects.none(),
+        required=False,
+        empty_label=CHOICE_PROMPT,
     )
     scheduled_at = forms.DateTimeField(
         label=_("送信開始日時"),
