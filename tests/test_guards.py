@@ -41,6 +41,7 @@ PUBLIC = {
     "mfa_verify": "the login's second step: for a logged-in user not yet verified",
     "mfa_enrol": "the first login's authenticator enrolment, for the same user",
     "mfa_recovery_codes": "shows the codes just issued to this session, once",
+    "cti_events": "the phone system's webhook: authenticated by its HMAC signature, not a login",
 }
 # Placeholder values for URL arguments: a refused persona is refused before any
 # object is looked up, and an allowed one gets the page, a redirect or a 404.

@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "export-results": "区への結果パッケージを作る / the results package for the ward",
     "promises-evaluate": "納付約束の履行・不履行を判定する / judge promises to pay",
     "audit": "監査ログの検証（verify）と先頭（head） / verify the audit trail, print its head",
+    "cti": "電話システム連携（simulate, ami-listen） / phone system: simulate, ami-listen",
     "migrate": "データベースを作成・更新する / create or update the database",
     "createsuperuser": "管理者アカウントを作る / create an admin account",
 }

@@ -80,6 +80,8 @@ ACTIONS = {
     "dial": gettext_lazy("発信"),
     "task_accept": gettext_lazy("タスクの受付"),
     "task_close": gettext_lazy("タスクの完了"),
+    "inbound_task": gettext_lazy("受電からのタスク依頼"),
+    "inbound_transfer": gettext_lazy("区職員への転送"),
     "late_charge_rate_register": gettext_lazy("延滞金の割合の登録"),
     "late_charge_rate_change": gettext_lazy("延滞金の割合の訂正"),
 }

@@ -49,6 +49,10 @@ class Capability(StrEnum):
     MANAGE_HANDLERS = "manage_handlers"
     # One's own account: change one's password, list and end one's own sessions.
     OWN_ACCOUNT = "own_account"
+    # Answer inbound calls: the screen pop at one's extension, guidance, transfer.
+    ANSWER_INBOUND = "answer_inbound"
+    # Watch the live board of inbound calls (ringing, answered, abandoned, transfers).
+    WATCH_INBOUND_BOARD = "watch_inbound_board"
 
 
 C = Capability
@@ -61,6 +65,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             C.CALL,
             C.AMEND_RECORDS,
             C.OWN_ACCOUNT,
+            C.ANSWER_INBOUND,
         }
     ),
     Role.SUPERVISOR: frozenset(
@@ -74,6 +79,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             C.AMEND_ANY_RECORD,
             C.READ_ALL_TASKS,
             C.OWN_ACCOUNT,
+            C.ANSWER_INBOUND,
+            C.WATCH_INBOUND_BOARD,
         }
     ),
     Role.WARD_STAFF: frozenset(
