@@ -3,11 +3,13 @@ them, through the project's own signing function."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 from typing import Any
 
 from django.test import Client
+from django.utils import timezone
 
 from saikoku.inbound.signature import signed_headers
 
@@ -15,14 +17,18 @@ SECRET = "inbound-test-secret"
 
 
 def event(kind: str, call_id: str, **fields: Any) -> dict[str, Any]:
-    """A webhook body: `from`, `to`, `extension`, `transfer_to`, `at` as given."""
+    """A webhook body: `from`, `to`, `extension`, `transfer_to`, `at` as given (`at`
+    defaults to now; `seconds=` puts it that far from now)."""
+    seconds = fields.pop("seconds", 0)
+    if seconds:
+        fields["at"] = (timezone.now() + dt.timedelta(seconds=seconds)).isoformat()
     return {
         "event": kind,
         "call_id": call_id,
         "from": fields.pop("caller", ""),
         "to": fields.pop("to", "0312345678"),
         "extension": fields.pop("extension", ""),
-        "at": fields.pop("at", "2026-12-02T10:00:00+09:00"),
+        "at": fields.pop("at", "") or timezone.now().isoformat(),
         **fields,
     }
 

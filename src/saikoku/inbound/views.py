@@ -144,14 +144,13 @@ def _render_call(
         "query": query,
     }
     if call.payer_id is None:
-        if query:
-            context["search"] = search_payers(
-                request.user, query, client_addr=client_address(request)
-            )
-        else:
-            context["matches"] = call_matches(
-                request.user, call, client_addr=client_address(request)
-            )
+        # A typed search, else the payers of the caller's number (none when withheld).
+        found = (
+            search_payers(request.user, query, client_addr=client_address(request))
+            if query
+            else call_matches(request.user, call, client_addr=client_address(request))
+        )
+        context["rows"] = found.rows if found is not None else []
     else:
         context["resident"] = payer_for_user(
             request.user, call.payer_id, purpose="inbound_call", request=request
