@@ -3,7 +3,6 @@ contact record of the call, tasks, and the transfer to the departments concerned
 
 from __future__ import annotations
 
-import pytest
 from django.test import Client
 from django.urls import reverse
 

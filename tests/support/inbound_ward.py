@@ -1,6 +1,6 @@
-"""A small ward for the inbound tests (the fixtures are in tests/inbound/conftest.py): one payer with a mobile of their own, two payers
-of different departments sharing a landline (a shared home phone), and the webhook's
-secret."""
+"""A small ward for the inbound tests (their fixtures: tests/inbound/conftest.py): one
+payer with a mobile of their own, two payers of different departments sharing a
+landline (a shared home phone); building it also sets the webhook's secret."""
 
 from __future__ import annotations
 
