@@ -101,7 +101,8 @@ class Command(BaseCommand):
                     _("サーバーが受け付けませんでした（%(status)s）。") % {"status": status},
                     returncode=1,
                 )
-            time.sleep(max(pause, 0.0))
+            if kind != steps[-1][0]:
+                time.sleep(max(pause, 0.0))
 
     def _listen(self) -> None:
         stopping = {"now": False, "client": None}
