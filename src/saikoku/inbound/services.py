@@ -319,7 +319,7 @@ def inbound_task_request(
 
 # --- transfers to ward staff --------------------------------------------------------
 
-_TRANSFER_TASK_REASONS = {
+_TRANSFER_TASK_REASONS: dict[str, str] = {
     TransferReason.WANTS_PLAN: TaskReason.WANTS_PLAN,
     TransferReason.HARDSHIP: TaskReason.HARDSHIP,
     TransferReason.DISPUTE: TaskReason.DISPUTE,

@@ -105,9 +105,10 @@ class Command(BaseCommand):
                 time.sleep(max(pause, 0.0))
 
     def _listen(self) -> None:
-        stopping = {"now": False, "client": None}
+        stopping: dict[str, Any] = {"now": False, "client": None}
 
         def stop(_signum: int, _frame: object) -> None:
+            # After the current event: the blocked read ends, the loop sees the flag.
             stopping["now"] = True
             client = stopping["client"]
             if isinstance(client, AmiClient):
