@@ -56,8 +56,9 @@ EXTENSION = "2999"
 def prepare(calls: int, seed: int) -> list[tuple[str, str]]:
     """The operator, and (number, payer's name) pairs of numbers held by one payer."""
     from django.contrib.auth import get_user_model
-    from django.db.models import Count
+    from django.db.models import Count, Exists, OuterRef
 
+    from saikoku.arrears.models import Assessment
     from saikoku.core.mfa import totp_device_create, totp_device_enrolled
     from saikoku.people.models import Phone
 
@@ -75,6 +76,7 @@ def prepare(calls: int, seed: int) -> list[tuple[str, str]]:
         totp_device_create(user=user, confirmed=True)
     single = (
         Phone.objects.filter(kind="mobile", is_valid=True)
+        .filter(Exists(Assessment.objects.filter(payer=OuterRef("resident"))))
         .exclude(digits="")
         .values("digits")
         .annotate(n=Count("resident", distinct=True))
@@ -143,6 +145,9 @@ def main() -> None:
     if not args.database_url.startswith("postgres"):
         raise SystemExit("the bench runs on PostgreSQL (issue 11's figure)")
 
+    # The database is the demo's (its users exist): say so, as `saikoku demo` does.
+    os.environ["SAIKOKU_DEMO"] = "true"
+    _migrated(args.database_url)
     next_bench.ensure_database(args.database_url)
     os.environ["DATABASE_URL"] = args.database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "saikoku.settings")
@@ -166,17 +171,24 @@ def main() -> None:
     hook_ms: list[float] = []
     base_ms: list[float] = []
     run = secrets.token_hex(4)
+    # Computed before Playwright's event loop starts (Django's ORM refuses to run in
+    # a thread with a running loop); a code stays good for its step and the next.
+    code = login_code()
+    connections.close_all()
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
             page = browser.new_page(viewport={"width": 1366, "height": 768})
+            # Static files come from the reverse proxy in production (collectstatic),
+            # not from gunicorn: the browser gets them from the source folder here.
+            page.route("**/static/**", _static)
             base = f"http://127.0.0.1:{port}"
             page.goto(f"{base}/login/")
             page.fill("#id_username", USERNAME)
             page.fill("#id_password", PASSWORD)
             page.press("#id_password", "Enter")
             page.wait_for_url("**/mfa/")
-            page.fill("#id_token", login_code())
+            page.fill("#id_token", code)
             page.press("#id_token", "Enter")
             page.wait_for_url(lambda url: "/mfa/" not in url and "/login/" not in url)
             page.goto(f"{base}/inbound/")
@@ -189,9 +201,14 @@ def main() -> None:
                 post(conn, secret, {**event, "event": "ringing", "at": _now()})
                 started = time.perf_counter()
                 hook_ms.append(post(conn, secret, {**event, "event": "answered", "at": _now()}))
-                page.wait_for_selector(
-                    f'[data-call="{call_id}"] [data-pop-name]:has-text("{name}")', timeout=10000
-                )
+                try:
+                    page.wait_for_selector(
+                        f'[data-call="{call_id}"] [data-pop-name]:has-text("{name}")',
+                        timeout=10000,
+                    )
+                except Exception:
+                    print(page.inner_html("#pop")[:2000], file=sys.stderr)
+                    raise
                 pop_ms.append((time.perf_counter() - started) * 1000)
                 post(conn, secret, {**event, "event": "ended", "at": _now()})
                 base_ms.append(healthz(conn))
@@ -219,6 +236,42 @@ def main() -> None:
     )
     if args.json:
         print(json.dumps(result))
+
+
+def _static(route) -> None:
+    name = route.request.url.split("/static/", 1)[1].split("?", 1)[0]
+    path = (ROOT / "src" / "saikoku" / "static" / name).resolve()
+    if not path.is_relative_to(ROOT / "src" / "saikoku" / "static") or not path.is_file():
+        route.fulfill(status=404)
+        return
+    types = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
+    route.fulfill(
+        status=200,
+        body=path.read_bytes(),
+        content_type=types.get(path.suffix, "application/octet-stream"),
+    )
+
+
+def _migrated(url: str) -> None:
+    """Creates the database and its tables first: ensure_database's emptiness check
+    reads people_resident, which a brand-new database does not have yet."""
+    import subprocess
+    import urllib.parse
+
+    import psycopg
+
+    parts = urllib.parse.urlsplit(url)
+    admin = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
+    name = parts.path.lstrip("/")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+    subprocess.run(
+        [str(next_bench.VENV_BIN / "saikoku"), "migrate", "--verbosity=0"],
+        env={**os.environ, "DATABASE_URL": url},
+        check=True,
+        cwd=ROOT,
+    )
 
 
 def _now() -> str:
