@@ -32,10 +32,13 @@ from django.utils.html import escape
 
 import saikoku
 import support.calls as calls
+import support.cti as cti
 from saikoku.backoffice.inquiries import inquiry_register
 from saikoku.backoffice.models import CounterpartKind, Task
+from saikoku.inbound.models import InboundCall, TransferReason
 from saikoku.outreach.models import CallList, CallListEntry, ContactRecord
 from saikoku.sms.services import sms_template_save
+from support.cti import event, post_event
 from support.personas import PASSWORD, make_user, verified_client
 
 pytestmark = pytest.mark.django_db
@@ -94,7 +97,7 @@ def log_in(user, step: str = "verified") -> Client:
 
 
 @pytest.fixture
-def world(tmp_path):
+def world(tmp_path, settings):
     """The calls package (support/calls.py) at its fixed moment: a list for an operator,
     one payer kept out of it (reached in person the day before: cool_down), whose
     hardship made a task for the tax department; the operator holds a payer whose
@@ -126,6 +129,17 @@ def world(tmp_path):
         operator.post(reverse("call_next"))
         # Identity confirmed: the promise fields, and their errors, are on the screen.
         operator.post(reverse("call_identity"), {"name": "on", "birth_date": "on"})
+    # An inbound call answered at the operator's extension, the payer chosen and the
+    # identity confirmed: the transfer and task forms are on its page.
+    settings.SAIKOKU_CTI_SECRET = cti.SECRET
+    people["answering"] = make_user("answering", "operator", extension="201")
+    answering = log_in(people["answering"])
+    hook = Client()
+    post_event(hook, event("ringing", "bad-input", caller="0312340000"))
+    post_event(hook, event("answered", "bad-input", caller="0312340000", extension="201"))
+    inbound = InboundCall.objects.get(call_id="bad-input")
+    answering.post(reverse("inbound_choose", args=[inbound.pk]), {"payer": payers[calls.ETO]})
+    answering.post(reverse("inbound_identity", args=[inbound.pk]), {"name": "on", "address": "on"})
     return {
         "payers": payers,
         "people": people,
@@ -140,6 +154,7 @@ def world(tmp_path):
             sent_on=dt.date(2025, 11, 1),
             due_on=dt.date(2025, 11, 30),
         ),
+        "inbound_call": inbound,
         "sms_template": sms_template_save(
             actor=people["sv"],
             name="納期限のお知らせ",
@@ -147,7 +162,7 @@ def world(tmp_path):
             texts={"ja": "新宿区税務課です。お問い合わせください。"},
         ),
         # The operator's session holds the payer and the identity check.
-        "clients": {people["op"].pk: operator},
+        "clients": {people["op"].pk: operator, people["answering"].pk: answering},
     }
 
 
@@ -303,6 +318,26 @@ def uses(world) -> dict[str, Use]:
             "get", reverse("sms_template_detail", args=[world["sms_template"].pk]), p["sv"]
         ),
         "CampaignForm": Use("get", reverse("sms_campaign_new"), p["sv"], {"name": "11月"}),
+        "ChoosePayerForm": Use(
+            "post",
+            reverse("inbound_choose", args=[world["inbound_call"].pk]),
+            p["answering"],
+            follow=True,
+        ),
+        "TaskRequestForm": Use(
+            "post",
+            reverse("inbound_task", args=[world["inbound_call"].pk]),
+            p["answering"],
+            {"request": "reissue"},
+            follow=True,
+        ),
+        "TransferForm": Use(
+            "post",
+            reverse("inbound_transfer", args=[world["inbound_call"].pk]),
+            p["answering"],
+            {"reason": TransferReason.values[0], "levies": "RT", "summary": "分納の相談"},
+            follow=True,
+        ),
         "PreferenceForm": Use(
             "post", reverse("sms_payer_preferences", args=[payers[calls.AOKI]]), p["sv"]
         ),

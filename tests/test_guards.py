@@ -43,6 +43,7 @@ PUBLIC = {
     "mfa_enrol": "the first login's authenticator enrolment, for the same user",
     "mfa_recovery_codes": "shows the codes just issued to this session, once",
     "sms_callback": "the SMS gateway's delivery reports, authenticated by their HMAC signature",
+    "cti_events": "the phone system's webhook: authenticated by its HMAC signature, not a login",
 }
 # Placeholder values for URL arguments: a refused persona is refused before any
 # object is looked up, and an allowed one gets the page, a redirect or a 404.

@@ -181,6 +181,7 @@ INSTALLED_APPS = [
     "saikoku.privacy",
     "saikoku.outreach",
     "saikoku.backoffice",
+    "saikoku.inbound",
     "saikoku.web",
     "saikoku.demo",
     "saikoku.sms",
@@ -428,6 +429,23 @@ TASKS = {
         "QUEUES": ["default", "sms"],
     }
 }
+# Inbound calls (docs/inbound.md). The webhook refuses every event while the secret
+# is empty.
+SAIKOKU_CTI_SECRET = env_str("SAIKOKU_CTI_SECRET")
+# department=extension pairs: where a transfer to ward staff rings.
+SAIKOKU_CTI_TRANSFER_EXTENSIONS = dict(
+    item.partition("=")[::2] for item in env_list("SAIKOKU_CTI_TRANSFER_EXTENSIONS", [])
+)
+# How a live transfer reaches the phone system: "ami" (Redirect), "webhook" (a signed
+# POST to SAIKOKU_CTI_TRANSFER_URL) or "none" (on screen only).
+SAIKOKU_CTI_TRANSFER = os.environ.get("SAIKOKU_CTI_TRANSFER", "none")
+if SAIKOKU_CTI_TRANSFER not in ("ami", "webhook", "none"):
+    raise ImproperlyConfigured(
+        f"SAIKOKU_CTI_TRANSFER must be ami, webhook or none, not {SAIKOKU_CTI_TRANSFER!r}"
+    )
+SAIKOKU_CTI_TRANSFER_URL = os.environ.get("SAIKOKU_CTI_TRANSFER_URL", "")
+# Seconds a live transfer rings before it becomes a call-back task only.
+SAIKOKU_CTI_TRANSFER_TIMEOUT = env_int("SAIKOKU_CTI_TRANSFER_TIMEOUT", 30)
 
 # The log (English, for operators of the system) goes to a file in the data folder, made
 # with its first record; the terminal shows only a command's own Japanese output.

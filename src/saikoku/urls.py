@@ -11,6 +11,7 @@ urlpatterns = [
     path("lists/", include("saikoku.outreach.lists.urls")),
     path("exports/", include("saikoku.outreach.results.urls")),
     path("rates/", include("saikoku.arrears.urls")),
+    path("", include("saikoku.inbound.urls")),
     path("handlers/", include("saikoku.web.handler_urls")),
     path("", include("saikoku.web.auth_urls")),
     path("sms/", include("saikoku.sms.urls")),

@@ -1,6 +1,10 @@
-"""A small fake Asterisk Manager Interface for the dialer tests: a thread on 127.0.0.1
-with a random port that speaks the protocol (banner, "Key: value" lines, messages ended
-by a blank line), records every action it receives and answers as told."""
+"""A small fake Asterisk Manager Interface for the dialer and inbound tests: a thread on
+127.0.0.1 with a random port that speaks the protocol (banner, "Key: value" lines,
+messages ended by a blank line), records every action it receives and answers as told.
+
+For the inbound listener it also plays a script of events after each login
+(`events`), and can drop the first connections right after their login
+(`drop_logins`) to exercise the reconnect."""
 
 from __future__ import annotations
 
@@ -14,7 +18,13 @@ from dataclasses import dataclass, field
 class Script:
     secret: str = "s3cret"
     originate: str = "Success"  # "Success", "Error" or "silent" (never answers)
+    redirect: str = "Success"  # the answer to a Redirect (a transfer)
     actions: list[dict[str, str]] = field(default_factory=list)
+    # Sent, in order, after every successful login (events of calls).
+    events: list[dict[str, str]] = field(default_factory=list)
+    # This many connections are closed by the server right after their login.
+    drop_logins: int = 0
+    logins: int = 0
 
 
 class _Handler(socketserver.StreamRequestHandler):
@@ -41,6 +51,11 @@ class _Handler(socketserver.StreamRequestHandler):
                             "Message": "Authentication accepted",
                         }
                     )
+                    script.logins += 1
+                    if script.logins <= script.drop_logins:
+                        return  # the connection is lost
+                    for event in script.events:
+                        self._send(event)
                 else:
                     self._send(
                         {
@@ -60,6 +75,10 @@ class _Handler(socketserver.StreamRequestHandler):
                     else "Extension does not exist."
                 )
                 self._send({"Response": script.originate, "ActionID": action_id, "Message": text})
+            elif action == "Redirect":
+                self._send(
+                    {"Response": script.redirect, "ActionID": action_id, "Message": "Redirect"}
+                )
             elif action == "Logoff":
                 self._send(
                     {

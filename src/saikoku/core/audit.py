@@ -96,6 +96,8 @@ ACTIONS = {
     "inquiry_file_upload": gettext_lazy("照会文書ファイルの登録"),
     "inquiry_file_download": gettext_lazy("照会文書ファイルのダウンロード"),
     "custody_record": gettext_lazy("管理簿への記録"),
+    "inbound_task": gettext_lazy("受電からのタスク依頼"),
+    "inbound_transfer": gettext_lazy("区職員への転送"),
     "late_charge_rate_register": gettext_lazy("延滞金の割合の登録"),
     "late_charge_rate_change": gettext_lazy("延滞金の割合の訂正"),
     "sms_template_save": gettext_lazy("SMSテンプレートの保存"),

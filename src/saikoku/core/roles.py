@@ -69,6 +69,10 @@ class Capability(StrEnum):
     APPROVE_SMS_CAMPAIGNS = "approve_sms_campaigns"
     # Record a payer's wish not to be texted and their language for texts.
     RECORD_SMS_PREFERENCES = "record_sms_preferences"
+    # Answer inbound calls: the screen pop at one's extension, guidance, transfer.
+    ANSWER_INBOUND = "answer_inbound"
+    # Watch the live board of inbound calls (ringing, answered, abandoned, transfers).
+    WATCH_INBOUND_BOARD = "watch_inbound_board"
 
 
 C = Capability
@@ -84,6 +88,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             C.WORK_TASKS,
             C.HANDLE_MAIL,
             C.RECORD_SMS_PREFERENCES,
+            C.ANSWER_INBOUND,
         }
     ),
     Role.SUPERVISOR: frozenset(
@@ -106,6 +111,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             C.RUN_SMS_CAMPAIGNS,
             C.APPROVE_SMS_CAMPAIGNS,
             C.RECORD_SMS_PREFERENCES,
+            C.ANSWER_INBOUND,
+            C.WATCH_INBOUND_BOARD,
         }
     ),
     Role.WARD_STAFF: frozenset(

@@ -23,11 +23,13 @@ as the outgoing caller ID, as any Asterisk click-to-call setup does.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 import socket
 import time
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -227,11 +229,18 @@ def _channel(actor: User) -> str:
 
 class AmiClient:
     """A minimal Asterisk Manager Interface client: one connection, one request at a
-    time, events ignored. Every failure becomes an AmiError with a Japanese message."""
+    time. The dialer ignores events; the inbound listener (`saikoku cti ami-listen`)
+    reads them with `events()`. Every failure becomes an AmiError with a Japanese
+    message."""
+
+    # Events skipped while waiting for a response, kept for `events()` (bounded: a
+    # dialer's short connection never reads them).
+    PENDING_EVENTS = 1000
 
     def __init__(self, *, host: str, port: int, timeout: float) -> None:
         self.timeout = timeout
         self._logged_in = False
+        self._pending: deque[dict[str, str]] = deque(maxlen=self.PENDING_EVENTS)
         try:
             self._socket = socket.create_connection((host, port), timeout=timeout)
         except TimeoutError:
@@ -244,7 +253,7 @@ class AmiClient:
                 ),
             ) from None
         self._reader = self._socket.makefile("rb")
-        self._deadline = time.monotonic() + timeout
+        self._deadline: float | None = time.monotonic() + timeout
         banner = self._readline()
         if not banner.startswith(BANNER):
             self.close()
@@ -297,6 +306,27 @@ class AmiClient:
             # Events (FullyBooted, Newchannel, …) arrive in between; skip them.
             if "Response" in reply and reply.get("ActionID", "") == action_id:
                 return reply
+            if "Event" in reply:
+                self._pending.append(reply)
+
+    def events(self) -> Iterator[dict[str, str]]:
+        """Every event from now on, as it arrives, with no deadline: Asterisk is
+        silent while no call happens. TCP keepalive finds a dead peer; a lost
+        connection ends the loop with AmiError("ami_disconnected")."""
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+        while self._pending:
+            yield self._pending.popleft()
+        while True:
+            self._deadline = None
+            message = self._read_message()
+            if "Event" in message:
+                yield message
+
+    def shutdown(self) -> None:
+        """Ends a blocked `events()` loop from another thread or a signal handler."""
+        self._logged_in = False
+        with contextlib.suppress(OSError):  # already closed
+            self._socket.shutdown(socket.SHUT_RDWR)
 
     def close(self) -> None:
         try:
@@ -321,10 +351,13 @@ class AmiClient:
             reply[name.strip()] = value.strip()
 
     def _readline(self) -> bytes:
-        remaining = self._deadline - time.monotonic()
-        if remaining <= 0:
-            raise self._timeout()
-        self._socket.settimeout(remaining)
+        if self._deadline is None:
+            self._socket.settimeout(None)  # reading events: wait as long as it takes
+        else:
+            remaining = self._deadline - time.monotonic()
+            if remaining <= 0:
+                raise self._timeout()
+            self._socket.settimeout(remaining)
         try:
             line = self._reader.readline(MAX_LINE)
         except TimeoutError:

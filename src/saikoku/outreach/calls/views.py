@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -39,9 +39,20 @@ def _lock_token(work: WorkItem) -> str:
     return f"{work.payer_id}:{work.locked_until.isoformat()}"
 
 
-def identity_confirmed(request: AuthenticatedRequest, work: WorkItem | None) -> bool:
+def identity_mark(request: HttpRequest, token: str, *, key: str = SESSION_KEY) -> None:
+    """Records in the session that identity was confirmed for `token` (a lock, an
+    inbound call); one token per key, so a new one replaces the last."""
+    request.session[key] = token
+
+
+def identity_marked(request: HttpRequest, token: str, *, key: str = SESSION_KEY) -> bool:
+    """Whether the server recorded identity as confirmed for `token`."""
+    return request.session.get(key) == token
+
+
+def identity_confirmed(request: HttpRequest, work: WorkItem | None) -> bool:
     """The identity state of this lock, as the server recorded it."""
-    return work is not None and request.session.get(SESSION_KEY) == _lock_token(work)
+    return work is not None and identity_marked(request, _lock_token(work))
 
 
 def _render_screen(
@@ -111,7 +122,7 @@ def identity(request: AuthenticatedRequest) -> HttpResponse:
         return redirect("call_screen")
     form = IdentityForm(request.POST)
     if form.is_valid():
-        request.session[SESSION_KEY] = _lock_token(work)
+        identity_mark(request, _lock_token(work))
         return redirect("call_screen")
     return _render_screen(request, work, identity_form=form, status=400)
 

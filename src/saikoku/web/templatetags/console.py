@@ -63,6 +63,9 @@ def console_context(context: template.Context) -> dict[str, object]:
         "can_sms": user_can(user, Capability.READ_SMS),
         "can_sms_preferences": user_can(user, Capability.RECORD_SMS_PREFERENCES),
         "can_call": user_can(user, Capability.CALL),
+        "can_inbound": user_can(user, Capability.ANSWER_INBOUND),
+        "can_inbound_board": user_can(user, Capability.WATCH_INBOUND_BOARD),
+        "can_transfers": user_can(user, Capability.WORK_DEPARTMENT_QUEUE),
         "can_tasks": user_can(user, Capability.WORK_WITH_PAYERS),
         "can_administer": user_can(user, Capability.ADMINISTER),
         # What is left of the session, which is not renewed by every request.

@@ -1,0 +1,114 @@
+"""The transfer request for a hosted PBX (a signed POST to its URL), the fallback when
+nobody takes a transfer, and the simulator's refusal without a secret."""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.server
+import threading
+import time
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from saikoku.inbound.events import Event
+from saikoku.inbound.handoff import handoff_task_create
+from saikoku.inbound.models import Transfer, TransferStatus
+from saikoku.inbound.phone import phone_transfer
+from saikoku.inbound.services import call_event_apply, transfers_expire
+from saikoku.inbound.signature import signature_problem
+from support.cti import SECRET
+
+pytestmark = pytest.mark.django_db
+
+
+class _Pbx(http.server.BaseHTTPRequestHandler):
+    received: list[tuple[dict[str, str], bytes]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.received.append((dict(self.headers), body))
+        self.send_response(202)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def pbx():
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Pbx)
+    _Pbx.received = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def _call():
+    return call_event_apply(
+        event=Event(kind="answered", call_id="w-1", at=timezone.now(), extension="201"),
+        source="webhook",
+    )
+
+
+def test_a_hosted_pbx_gets_a_signed_transfer_request(pbx, settings):
+    settings.SAIKOKU_CTI_SECRET = SECRET
+    settings.SAIKOKU_CTI_TRANSFER = "webhook"
+    settings.SAIKOKU_CTI_TRANSFER_URL = f"http://127.0.0.1:{pbx.server_address[1]}/transfer"
+    assert phone_transfer(call=_call(), extension="301") is True
+    headers, body = _Pbx.received[0]
+    assert b'"to": "301"' in body and b'"call_id": "w-1"' in body
+    problem = signature_problem(
+        secret=SECRET,
+        timestamp=headers["X-Saikoku-Timestamp"],
+        signature=headers["X-Saikoku-Signature"],
+        body=body,
+        now=time.time(),
+    )
+    assert problem == ""
+
+
+def test_an_unreachable_pbx_leaves_the_task_as_the_fallback(settings):
+    settings.SAIKOKU_CTI_TRANSFER = "webhook"
+    settings.SAIKOKU_CTI_TRANSFER_URL = "http://127.0.0.1:9/transfer"
+    assert phone_transfer(call=_call(), extension="301") is False
+
+
+def test_a_transfer_nobody_takes_becomes_a_call_back(inbound_ward, operator, settings):
+    settings.SAIKOKU_CTI_TRANSFER_TIMEOUT = 30
+    call = _call()
+    now = timezone.now()
+    task = handoff_task_create(
+        actor=operator,
+        payer_id=next(iter(inbound_ward.values())),
+        kind="escalation",
+        reason="wants_plan",
+        summary="分納の相談",
+        department="tax",
+        now=now,
+    )
+    transfer = Transfer.objects.create(
+        call=call,
+        payer_id=task.payer_id,
+        department="tax",
+        reason="wants_plan",
+        summary="分納の相談",
+        extension="301",
+        task=task,
+        created_by=operator,
+        created_at=now - dt.timedelta(seconds=31),
+    )
+    assert transfers_expire(now=now) == 1
+    transfer.refresh_from_db()
+    assert transfer.status == TransferStatus.CALLBACK
+    task.refresh_from_db()
+    assert task.status == "open"  # still in the department's queue
+
+
+def test_the_simulator_needs_the_secret(settings):
+    settings.SAIKOKU_CTI_SECRET = ""
+    with pytest.raises(CommandError):
+        call_command("cti", "simulate", "--extension", "201", "--url", "http://127.0.0.1:9/")
