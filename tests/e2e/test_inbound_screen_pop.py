@@ -61,8 +61,8 @@ def test_cti_simulate_pops_the_callers_payer_on_the_operators_screen(
     page.check("#id_birth_date")
     page.click("[data-confirm-identity]")
     page.wait_for_selector("[data-identity-verified]")
-    # The payer page's own "if paid on" panel: principal and the late charge to date.
-    page.wait_for_selector("[data-owed-principal]:has-text('¥60,000')", timeout=3000)
+    # The payer page's own "if paid on" panel: what is overdue and the late charge.
+    page.wait_for_selector("[data-owed-overdue]:has-text('¥60,000')", timeout=3000)
     assert page.locator("[data-owed-total]").inner_text() != "¥60,000"
 
 
