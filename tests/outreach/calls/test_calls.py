@@ -19,7 +19,7 @@ from saikoku.outreach.models import (
     Promise,
     Team,
 )
-from saikoku.outreach.records.services import contact_record_amend
+from saikoku.outreach.records.amendments import contact_record_amend
 from saikoku.people.models import Phone
 from support.calls import (
     AOKI,

@@ -19,7 +19,7 @@ from saikoku.outreach.models import (
     Promise,
 )
 from saikoku.outreach.promises.services import promises_evaluate
-from saikoku.outreach.records.services import contact_record_amend
+from saikoku.outreach.records.amendments import contact_record_amend
 from support.calls import record_contact
 from support.results_package import NAKAMURA, YAMAMOTO, build_delta
 

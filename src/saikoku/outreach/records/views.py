@@ -14,9 +14,9 @@ from django.views.decorators.cache import never_cache
 from saikoku.core.audit import client_address
 from saikoku.core.permissions import AuthenticatedRequest, capability_required
 from saikoku.core.roles import Capability
+from saikoku.outreach.records.amendments import contact_record_amend
 from saikoku.outreach.records.forms import AmendForm
 from saikoku.outreach.records.selectors import contact_record_for_amend, outcome_label
-from saikoku.outreach.records.services import contact_record_amend
 
 # Which form field a refusal of the service belongs next to (its ValidationError code).
 ERROR_FIELDS = {
