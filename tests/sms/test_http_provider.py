@@ -14,7 +14,7 @@ from saikoku.outreach.models import PhoneStatus
 from saikoku.sms.models import SmsMessage
 from saikoku.sms.providers.base import ProviderError
 from saikoku.sms.providers.http import HttpProvider
-from saikoku.sms.services import callback_signature
+from saikoku.sms.reports import callback_signature
 from support.fake_gateway import TOKEN
 from support.gateway_process import fake_gateway
 

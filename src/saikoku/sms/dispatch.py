@@ -309,7 +309,7 @@ def sms_dispatch_run(
             poll = getattr(provider, "poll", None)
             if poll is not None:
                 # The modem's status reports, collected while it sent this batch.
-                from saikoku.sms.services import sms_modem_reports
+                from saikoku.sms.reports import sms_modem_reports
 
                 sms_modem_reports(poll())
             if time.monotonic() - started >= max_seconds:

@@ -33,6 +33,7 @@ from saikoku.sms.forms import (
 )
 from saikoku.sms.models import SmsCampaign, SmsPayerPreference, SmsTemplate
 from saikoku.sms.policy import SAFE_PLACEHOLDERS, footer_units
+from saikoku.sms.reports import CallbackRefused, sms_delivery_report
 from saikoku.sms.selectors import (
     campaign_progress,
     sms_campaigns,
@@ -40,13 +41,11 @@ from saikoku.sms.selectors import (
     sms_templates,
 )
 from saikoku.sms.services import (
-    CallbackRefused,
     sms_campaign_approve,
     sms_campaign_cancel,
     sms_campaign_create,
     sms_campaign_pause,
     sms_campaign_resume,
-    sms_delivery_report,
     sms_preference_record,
     sms_template_approve,
     sms_template_policy,

@@ -2,7 +2,7 @@
 PDU mode. Per part: `AT+CMGS=<octets>`, the `> ` prompt, the PDU in hex, Ctrl-Z, then
 `+CMGS: <mr>` and OK, or `+CMS ERROR: <n>`. Status reports are asked for in every
 PDU and arrive as `+CDS: <length>` followed by the report's PDU (AT+CNMI=2,1,0,1,0);
-`reports` collects them for `sms.services.sms_modem_reports`.
+`reports` collects them for `sms.reports.sms_modem_reports`.
 
 A modem cannot honour an idempotency key: a message in flight when a worker dies may
 be sent twice (docs/sms.md).
