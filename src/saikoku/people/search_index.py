@@ -133,27 +133,31 @@ def payers_matching(value: str, *, kana_only: bool, levies: Sequence[str]) -> Ra
             f"SELECT resident_id FROM people_search WHERE {keys} AND levies && %s::text[]",
             [*params, list(levies)],
         )
+    # FTS5 tables are read from their MATCH; a `rowid IN (…)` beside it makes SQLite
+    # probe the full-text index once per listed id (measured: 1.2 s instead of 3 ms),
+    # so the pieces are joined and the levies tested with EXISTS.
     escape = " ESCAPE '\\'"
     keys = (
-        f"kana_key LIKE %s{escape}"
+        f"s.kana_key LIKE %s{escape}"
         if kana_only
-        else f"(name_key LIKE %s{escape} OR kana_key LIKE %s{escape})"
+        else f"(s.name_key LIKE %s{escape} OR s.kana_key LIKE %s{escape})"
     )
     params = [like] if kana_only else [like, like]
     phrase = '"' + value.replace('"', '""') + '"'
     if len(value) >= TRIGRAM:
         columns = "kana_key" if kana_only else "{name_key kana_key}"
-        narrowing = "people_search MATCH %s"
+        source = "people_search s WHERE people_search MATCH %s"
         params.insert(0, f"{columns} : {phrase}")
     else:
-        narrowing = (
-            "rowid IN (SELECT rowid FROM people_search_pieces WHERE people_search_pieces MATCH %s)"
+        source = (
+            "people_search_pieces p JOIN people_search s ON s.rowid = p.rowid"
+            " WHERE people_search_pieces MATCH %s"
         )
         params.insert(0, phrase if len(value) == 2 else phrase + "*")
     marks = ", ".join(["%s"] * len(levies))
     return RawSQL(
-        f"SELECT rowid FROM people_search WHERE {narrowing} AND {keys}"
-        f" AND rowid IN (SELECT resident_id FROM people_search_levy WHERE levy IN ({marks}))",
+        f"SELECT s.rowid FROM {source} AND {keys} AND EXISTS (SELECT 1 FROM people_search_levy l"
+        f" WHERE l.resident_id = s.rowid AND l.levy IN ({marks}))",
         [*params, *levies],
     )
 
