@@ -32,17 +32,19 @@ def verified_client(user: Any) -> Any:
 
 
 def verified_session_key(user: Any) -> str:
-    """The key of a new verified session for the user (the `sessionid` cookie's value)."""
-    from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    """The key of a new verified session for the user (the `sessionid` cookie's value):
+    Django's login on a fresh session (so the project's login hooks run: the session
+    registered against the user, its login time stamped), then the second factor."""
+    from django.contrib.auth import login
     from django.contrib.sessions.backends.db import SessionStore
+    from django.test import RequestFactory
     from django_otp import DEVICE_ID_SESSION_KEY
 
-    store = SessionStore()
-    store[SESSION_KEY] = str(user.pk)
-    store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
-    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    store[DEVICE_ID_SESSION_KEY] = _device_id(user)
-    store.create()
-    assert store.session_key is not None
-    return store.session_key
+    request = RequestFactory().get("/login/")
+    request.session = SessionStore()
+    request.user = user
+    login(request, user, backend="saikoku.core.backends.HandlerBackend")
+    request.session[DEVICE_ID_SESSION_KEY] = _device_id(user)
+    request.session.save()
+    assert request.session.session_key is not None
+    return request.session.session_key
