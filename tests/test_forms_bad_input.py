@@ -188,6 +188,7 @@ def uses(world) -> dict[str, Use]:
     return {
         "LoginForm": Use("post", reverse("login"), None, {"username": "op", "password": "x"}),
         "AuditFilterForm": Use("get", reverse("audit_log"), p["auditor"]),
+        "AuditAnalysisForm": Use("get", reverse("audit_analysis"), p["auditor"]),
         "OwedOnForm": Use("get", payer, p["sv"]),
         # An operator outside their own work gives a reason first.
         "PurposeForm": Use("get", payer, p["op2"]),

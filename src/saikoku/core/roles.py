@@ -20,6 +20,8 @@ class Capability(StrEnum):
     WORK_WITH_PAYERS = "work_with_payers"
     # Read the audit log.
     READ_AUDIT = "read_audit"
+    # Read the audit trail's analysis (anomalies of a period) and download it.
+    ANALYSE_AUDIT = "analyse_audit"
     # Read the reason of a caution flag (CONSOLE.md: "the reason only for ward staff").
     READ_CAUTION_NOTE = "read_caution_note"
     # Reveal a masked direct-debit account number (audited).
@@ -128,6 +130,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
         {
             C.WORK_WITH_PAYERS,
             C.READ_AUDIT,
+            C.ANALYSE_AUDIT,
             C.READ_CAUTION_NOTE,
             C.REVEAL_ACCOUNT,
             C.BUILD_LISTS,
@@ -146,7 +149,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             C.RECORD_SMS_PREFERENCES,
         }
     ),
-    Role.AUDITOR: frozenset({C.READ_AUDIT, C.OWN_ACCOUNT}),
+    Role.AUDITOR: frozenset({C.READ_AUDIT, C.ANALYSE_AUDIT, C.OWN_ACCOUNT}),
 }
 del C
 
