@@ -202,9 +202,14 @@ def figure_series(key: str, scope: Scope, *, by: str = "day") -> dict[dt.date, i
     fig = FIGURES[key]
     qs = figure_queryset(fig, scope)
     moment = _time_field(fig)
-    trunc = TRUNC[by]
-    bucket = trunc(moment) if fig.time_is_date else trunc(moment, tzinfo=TOKYO)
     out: dict[dt.date, int | float] = dict.fromkeys(_buckets(scope, by), 0)
+    if fig.time_is_date and fig.measure != MEAN_SECONDS:
+        # Dates are bucketed here: SQLite cannot truncate a date column to its week.
+        for day, *values in qs.values_list(moment, *fig.fields[:1]):
+            key = _bucket_of(day, by)
+            out[key] += 1 if fig.measure == COUNT else (values[0] or 0)
+        return out
+    bucket = TRUNC[by](moment, tzinfo=TOKYO)
     rows = qs.annotate(_bucket=bucket).values("_bucket").order_by()
     if fig.measure == COUNT:
         grouped = rows.annotate(v=Count("pk")).values_list("_bucket", "v")
@@ -226,13 +231,18 @@ def _as_date(value: dt.date | dt.datetime) -> dt.date:
     return value
 
 
+def _bucket_of(day: dt.date, by: str) -> dt.date:
+    if by == "week":
+        return day - dt.timedelta(days=day.weekday())
+    if by == "month":
+        return day.replace(day=1)
+    return day
+
+
 def _buckets(scope: Scope, by: str) -> list[dt.date]:
     seen: list[dt.date] = []
     for day in scope.days():
-        if by == "week":
-            day = day - dt.timedelta(days=day.weekday())
-        elif by == "month":
-            day = day.replace(day=1)
+        day = _bucket_of(day, by)
         if not seen or seen[-1] != day:
             seen.append(day)
     return seen
