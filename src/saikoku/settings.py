@@ -204,6 +204,7 @@ INSTALLED_APPS = [
     "saikoku.web",
     "saikoku.demo",
     "saikoku.sms",
+    "saikoku.reports",
     "django_tasks",
     "django_tasks_db",
 ]
@@ -445,7 +446,7 @@ SAIKOKU_SMS_PARALLEL = env_int("SAIKOKU_SMS_PARALLEL", 2)
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",
-        "QUEUES": ["default", "sms"],
+        "QUEUES": ["default", "sms", "reports"],
     }
 }
 # Inbound calls (docs/inbound.md). The webhook refuses every event while the secret

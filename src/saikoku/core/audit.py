@@ -114,6 +114,9 @@ ACTIONS = {
     "sms_delivery_report": gettext_lazy("SMSの配信結果"),
     "sms_callback_refused": gettext_lazy("SMS配信結果の受付拒否"),
     "sms_test_send": gettext_lazy("SMSの試験送信"),
+    "report_records_view": gettext_lazy("集計の元になった記録の閲覧"),
+    "monthly_report": gettext_lazy("業務報告書の作成"),
+    "monthly_report_download": gettext_lazy("業務報告書のダウンロード"),
 }
 
 _MAX_LENGTHS = {"action": 40, "object_type": 40, "object_id": 100}

@@ -130,6 +130,11 @@ def _change_rows(changes: list[HandlerChange]) -> Iterable[list[str]]:
         ]
 
 
+def handler_rows(on: datetime.date) -> list[list[str]]:
+    """The list on the day as the workbook's rows (the monthly report includes it)."""
+    return list(_list_rows(handlers_as_of(on)))
+
+
 LIST_HEADERS = [
     gettext_lazy("利用者ID"),
     gettext_lazy("氏名"),

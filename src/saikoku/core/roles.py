@@ -75,6 +75,11 @@ class Capability(StrEnum):
     ANSWER_INBOUND = "answer_inbound"
     # Watch the live board of inbound calls (ringing, answered, abandoned, transfers).
     WATCH_INBOUND_BOARD = "watch_inbound_board"
+    # Read the results dashboard (activity, effect, collection rate) and the records
+    # behind each figure; ward staff see their department's levies only.
+    READ_REPORTS = "read_reports"
+    # Produce the monthly report to the ward (業務報告書, xlsx and PDF).
+    PRODUCE_MONTHLY_REPORT = "produce_monthly_report"
 
 
 C = Capability
@@ -115,6 +120,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             C.RECORD_SMS_PREFERENCES,
             C.ANSWER_INBOUND,
             C.WATCH_INBOUND_BOARD,
+            C.READ_REPORTS,
+            C.PRODUCE_MONTHLY_REPORT,
         }
     ),
     Role.WARD_STAFF: frozenset(
@@ -124,6 +131,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             C.REVEAL_ACCOUNT,
             C.WORK_DEPARTMENT_QUEUE,
             C.OWN_ACCOUNT,
+            C.READ_REPORTS,
         }
     ),
     Role.WARD_ADMIN: frozenset(
@@ -147,6 +155,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             C.APPROVE_SMS_TEMPLATES,
             C.APPROVE_SMS_CAMPAIGNS,
             C.RECORD_SMS_PREFERENCES,
+            C.READ_REPORTS,
+            C.PRODUCE_MONTHLY_REPORT,
         }
     ),
     Role.AUDITOR: frozenset({C.READ_AUDIT, C.ANALYSE_AUDIT, C.OWN_ACCOUNT}),
