@@ -209,6 +209,8 @@ def uses(world) -> dict[str, Use]:
             {"original": world["record"]},
         ),
         "ResultsExportForm": Use("post", reverse("results_export"), p["admin"]),
+        "DashboardForm": Use("get", reverse("report_dashboard"), p["sv"]),
+        "MonthlyReportForm": Use("post", reverse("report_monthly"), p["sv"], {"month": "2025-06"}),
         "CallListFilterForm": Use("get", reverse("call_list_new"), p["sv"]),
         "AssignForm": Use(
             "post",
