@@ -13,7 +13,7 @@ from saikoku.arrears.models import Bill, Payment
 from saikoku.backoffice.models import Task
 from saikoku.inbound.models import InboundCall, Transfer
 from saikoku.outreach.models import ContactRecord, Promise
-from saikoku.reports.collection import collection_rates
+from saikoku.reports.collection import collection_rates, collection_trend
 from saikoku.reports.effect import channel_effect, overdue_units
 from saikoku.reports.figures import FIGURES, RATIOS, figure_by_operator, figure_series, figure_value
 from saikoku.reports.scope import ALL_LEVIES, Scope
@@ -192,6 +192,15 @@ def test_collection_rate_reconciles_with_bills_and_payments(report_ward, on):
         if line.charged:
             assert line.rate == round(100 * line.collected / line.charged, 1)
     assert any(line.collected for line in collection_rates(on=on, levies=ALL_LEVIES))
+
+
+@pytest.mark.parametrize("on", [dt.date(2025, 4, 30), dt.date(2025, 6, 30), dt.date(2025, 7, 15)])
+def test_the_trend_ends_on_the_lines_of_its_last_day(report_ward, on):
+    # The dashboard's table is the trend's last point: it must be the day's lines.
+    fy = on.year if on.month >= 4 else on.year - 1
+    trend = collection_trend(fiscal_year=fy, until=on, levies=ALL_LEVIES)
+    assert trend[-1][0] == on
+    assert trend[-1][1] == collection_rates(on=on, levies=ALL_LEVIES)
 
 
 def test_effect_counts_contacted_and_comparison_units_from_the_records(report_ward):

@@ -14,7 +14,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import F, QuerySet, Sum
-from django.db.models.functions import TruncMonth
 
 from saikoku.arrears.models import Bill, Payment
 
@@ -131,18 +130,21 @@ def collection_trend(
     totals = _bill_totals(levies, fiscal_year)
     year_before = fiscal_year_start(fiscal_year) - dt.timedelta(days=1)
     monthly: dict[Key, dict[dt.date, int]] = defaultdict(dict)
+    # Summed per day and folded into months here: a month function in the query would
+    # run in Python for every payment on SQLite.
     rows = (
         Payment.objects.filter(
             bill__levy__in=levies, bill__fiscal_year__lte=fiscal_year, paid_on__gt=year_before
         )
-        .annotate(month=TruncMonth("paid_on"))
-        .values("bill__levy", "bill__fiscal_year", "month")
+        .values("bill__levy", "bill__fiscal_year", "paid_on")
         .annotate(total=Sum("amount"))
-        .values_list("bill__levy", "bill__fiscal_year", "month", "total")
+        .values_list("bill__levy", "bill__fiscal_year", "paid_on", "total")
         .order_by()
     )
-    for levy, fy, month, total in rows:
-        monthly[(levy, fy)][month] = total or 0
+    for levy, fy, paid_on, total in rows:
+        by_month = monthly[(levy, fy)]
+        first = paid_on.replace(day=1)
+        by_month[first] = by_month.get(first, 0) + (total or 0)
     after_year_start = {key: sum(by_month.values()) for key, by_month in monthly.items()}
     points: list[dt.date] = []
     month = fiscal_year_start(fiscal_year)

@@ -288,9 +288,9 @@ def paid_after_contact_by_month(
     since = dt.datetime.combine(start - dt.timedelta(days=days), dt.time(), tzinfo=TOKYO)
     until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tzinfo=TOKYO)
     contacts: dict[int, list[dt.date]] = defaultdict(list)
+    contacted = ContactRecord.objects.filter(at__gte=since, at__lt=until, amends__isnull=True)
     rows = (
-        ContactRecord.objects.filter(at__gte=since, at__lt=until, amends__isnull=True)
-        .annotate(day=TruncDate("at", tzinfo=TOKYO))
+        contacted.annotate(day=TruncDate("at", tzinfo=TOKYO))
         .values_list("payer_id", "day")
         .distinct()
         .order_by("payer_id", "day")
@@ -299,8 +299,11 @@ def paid_after_contact_by_month(
         contacts[payer].append(day)
     if not contacts:
         return months
+    # Only the contacted payers' payments: the others cannot count, and a year's
+    # payments of every payer are most of the table.
     payments = (
         Payment.objects.filter(bill__levy__in=levies, paid_on__gte=start, paid_on__lte=end)
+        .filter(bill__payer_id__in=contacted.values("payer_id"))
         .values_list("bill__payer_id", "paid_on", "amount")
         .order_by()
     )

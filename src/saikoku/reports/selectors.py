@@ -142,12 +142,15 @@ class CollectionRow:
     url: str
 
 
-def collection_table(scope: Scope) -> list[CollectionRow]:
+def collection_table(scope: Scope, trend: Trend | None = None) -> list[CollectionRow]:
+    """The lines as of the period's last day: the trend's last point when the caller
+    has the trend already (the dashboard), else computed."""
     on = scope.end
-    return [
-        CollectionRow(line, _collection_url(line, on))
-        for line in collection_rates(on=on, levies=scope.levies)
-    ]
+    if trend is not None and trend and trend[-1][0] == on:
+        lines = trend[-1][1]
+    else:
+        lines = collection_rates(on=on, levies=scope.levies)
+    return [CollectionRow(line, _collection_url(line, on)) for line in lines]
 
 
 def _collection_url(line: CollectionLine, on: dt.date) -> str:
@@ -155,9 +158,18 @@ def _collection_url(line: CollectionLine, on: dt.date) -> str:
     return f"{url}?on={on.isoformat()}"
 
 
-def collection_chart(scope: Scope) -> tuple[Chart, list[str]]:
+Trend = list[tuple[dt.date, list[CollectionLine]]]
+
+
+def collection_trend_of(scope: Scope) -> Trend:
+    """The collection lines at each month's end of the period's fiscal year, the last
+    point being the period's last day."""
     fy = fiscal_year_of(scope.end)
-    trend = collection_trend(fiscal_year=fy, until=scope.end, levies=scope.levies)
+    return collection_trend(fiscal_year=fy, until=scope.end, levies=scope.levies)
+
+
+def collection_chart(scope: Scope, trend: Trend | None = None) -> tuple[Chart, list[str]]:
+    trend = collection_trend_of(scope) if trend is None else trend
     categories = [point.strftime("%Y/%m") for point, _lines in trend]
     names: list[str] = []
     series: list[list[float | None]] = []

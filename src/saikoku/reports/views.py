@@ -50,7 +50,8 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     context: dict = {"form": form, "nav": "reports", "scope": scope}
     if scope is not None:
         chart, names, grain = selectors.daily_chart(scope)
-        collection_chart, collection_names = selectors.collection_chart(scope)
+        trend = selectors.collection_trend_of(scope)
+        collection_chart, collection_names = selectors.collection_chart(scope, trend)
         paid_chart, paid_months = selectors.paid_after_contact_chart(scope)
         operator_labels, operator_rows = selectors.operator_table(scope)
         context.update(
@@ -60,7 +61,7 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
             grain=grain,
             operator_labels=operator_labels,
             operator_rows=operator_rows,
-            collection=selectors.collection_table(scope),
+            collection=selectors.collection_table(scope, trend),
             collection_chart=collection_chart,
             collection_names=collection_names,
             paid_chart=paid_chart,
