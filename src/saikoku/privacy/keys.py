@@ -433,13 +433,25 @@ def data_keys_retire(key_ids: list[str]) -> int:
     return deleted
 
 
-def destroy_data_keys() -> int:
+def destroy_data_keys(*, actor: object | None = None) -> int:
     """Deletes every data key (contract-end erasure): from then on no encrypted value,
     stored file or staged export of this installation can be decrypted by anyone,
-    with or without the master key. Returns how many keys were destroyed. A later
+    with or without the master key. Audited (keys_destroy, `actor` None for a command).
+    Returns how many keys were destroyed. A later
     encryption makes a new data key. Other running processes may still hold the old
     key in memory: stop the service first (docs/security/keys.md)."""
-    deleted, _ = _model().objects.all().delete()
+    from saikoku.core.audit import audit_record
+
+    with transaction.atomic():
+        ids = list(data_key_ids())
+        deleted, _ = _model().objects.all().delete()
+        audit_record(
+            actor=actor,
+            action="keys_destroy",
+            object_type="data_key",
+            object_id=",".join(ids),
+            detail={"destroyed": deleted},
+        )
     forget_cached_keys()
     transaction.on_commit(forget_cached_keys)
     return deleted
