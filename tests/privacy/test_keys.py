@@ -20,6 +20,7 @@ from saikoku.core.models import AuditEntry
 from saikoku.interchange.services import package_import
 from saikoku.people.models import Resident
 from saikoku.privacy import keys
+from saikoku.privacy.fields import decrypt_existing_rows, encrypt_existing_rows
 from saikoku.privacy.models import DataKey
 from saikoku.privacy.rotation import data_reencrypt, master_key_rotate
 from support.packages import build, example_rows
@@ -280,3 +281,47 @@ def test_keys_rotate_replaces_a_generated_development_key(settings, tmp_path):
     settings.MASTER_KEY = generated.read_text()
     keys.forget_cached_keys()
     assert keys.decrypt_text(token, context="t") == "4444444"
+
+
+def test_the_data_migrations_encrypt_plain_rows_and_write_them_back_on_the_way_down(tmp_path):
+    """encrypt_existing_rows / decrypt_existing_rows, which the data migrations run."""
+    package_import(path=build(tmp_path / "a.zip", sensitive_rows()), password=None)
+    raw = TextField()
+    for resident in Resident.objects.exclude(caution_note=""):
+        plain = Value(resident.caution_note, output_field=raw)
+        Resident.objects.filter(pk=resident.pk).update(caution_note=plain)
+    assert CAUTION_NOTES[0].encode() in table_dump()  # as rows stood before the migration
+    assert set(
+        Resident.objects.exclude(caution_note="").values_list("caution_note", flat=True)
+    ) == set(CAUTION_NOTES)  # plain rows stay readable until migrated
+    assert encrypt_existing_rows(Resident, "caution_note") == 2
+    assert CAUTION_NOTES[0].encode() not in table_dump()
+    assert decrypt_existing_rows(Resident, "caution_note") == 2
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT caution_note FROM people_resident WHERE caution_note <> ''")
+        assert {note for (note,) in cursor.fetchall()} == set(CAUTION_NOTES)
+
+
+def test_a_file_of_the_earlier_format_stays_readable_and_reencryption_moves_it(settings, tmp_path):
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    from saikoku.privacy import files
+
+    settings.FILES_DIR = tmp_path / "files"
+    settings.FILES_KEY = "legacy-files-key-" + "l" * 30
+    stored = "inquiries/" + "a" * 32
+    nonce = b"\x01" * 12
+    # The earlier format, as it was written: AES-GCM under a key derived from FILES_KEY.
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"saikoku files v1")
+    old_key = AESGCM(hkdf.derive(settings.FILES_KEY.encode()))
+    legacy = b"SKF1" + nonce + old_key.encrypt(nonce, b"old scan", stored.encode())
+    path = files.encrypted_file_path(stored)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(legacy)
+    assert files.encrypted_file_read(stored) == b"old scan"
+    assert data_reencrypt().files == 1
+    assert path.read_bytes().startswith(keys.BYTES_MAGIC)
+    settings.FILES_KEY = "another-" + "k" * 30  # no longer needed
+    assert files.encrypted_file_read(stored) == b"old scan"
