@@ -77,6 +77,7 @@ def test_check_deploy_has_no_warning_with_the_production_settings(tmp_path):
         ({"SAIKOKU_OTP_KEY": ""}, "saikoku.E103", "SAIKOKU_OTP_KEY"),
         ({"SAIKOKU_MASTER_KEY": ""}, "saikoku.E103", "SAIKOKU_MASTER_KEY"),
         ({"SAIKOKU_DEMO": "true"}, "saikoku.E104", "SAIKOKU_DEMO"),
+        ({"SAIKOKU_MASTER_KEY": "short-key"}, "saikoku.E106", "SAIKOKU_MASTER_KEY"),
         ({"DATABASE_URL": ""}, "saikoku.E105", "DATABASE_URL"),
     ],
     ids=[
@@ -85,6 +86,7 @@ def test_check_deploy_has_no_warning_with_the_production_settings(tmp_path):
         "generated-otp-key",
         "generated-master-key",
         "demo",
+        "short-master-key",
         "sqlite",
     ],
 )

@@ -56,6 +56,7 @@ KEY_ID_CHARS = 16
 NONCE_BYTES = 12
 TAG_BYTES = 16
 DATA_KEY_BYTES = 32
+MIN_MASTER_KEY_CHARS = 32
 _WRAP_LABEL = b"saikoku data key wrap v1"
 
 
@@ -83,10 +84,11 @@ class CiphertextError(EncryptionError):
 
 def _master_secret(master: str | None = None) -> str:
     secret = str(settings.MASTER_KEY) if master is None else master
-    if len(secret) < 32:
+    if len(secret) < MIN_MASTER_KEY_CHARS:
         raise MasterKeyError(
             "the master key (SAIKOKU_MASTER_KEY or SAIKOKU_MASTER_KEY_FILE) must be at least "
-            "32 characters of random text, e.g. the output of `openssl rand -base64 48`"
+            f"{MIN_MASTER_KEY_CHARS} characters of random text, e.g. the output of "
+            "`openssl rand -base64 48`"
         )
     return secret
 
@@ -463,6 +465,7 @@ def data_key_ids() -> Iterator[str]:
 
 __all__ = [
     "BYTES_MAGIC",
+    "MIN_MASTER_KEY_CHARS",
     "TEXT_PREFIX",
     "CiphertextError",
     "DataKeyInfo",

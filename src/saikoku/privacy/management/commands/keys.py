@@ -90,7 +90,7 @@ class Command(BaseCommand):
                     _("%(path)s を読めません: %(error)s") % {"path": path, "error": exc.strerror},
                     returncode=2,
                 ) from None
-            if len(value) < 32:
+            if len(value) < keys.MIN_MASTER_KEY_CHARS:
                 raise CommandError(
                     _(
                         "%(path)s の鍵が短すぎます。32文字以上の乱数にしてください"
