@@ -167,6 +167,7 @@ def test_reencryption_moves_every_value_onto_a_fresh_data_key(tmp_path):
     assert result.retired == [old_key] and list(keys.data_key_ids()) == [result.new_key_id]
     assert result.rows["arrears.Account.account_no"] == 3
     assert result.rows["people.Resident.caution_note"] == 2
+    assert {"outreach.ContactRecord.note", "outreach.Callback.note"} <= set(result.rows)
     with connection.cursor() as cursor:
         cursor.execute("SELECT account_no FROM arrears_account")
         assert all(f"${result.new_key_id}$" in no for (no,) in cursor.fetchall())

@@ -360,7 +360,7 @@ class Callback(models.Model):
     team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.PROTECT)
     status = models.CharField(_("状態"), max_length=10, choices=Status.choices, default=Status.OPEN)
     requested_by_payer = models.BooleanField(_("相手方からの依頼"), default=False)
-    note = models.TextField(_("メモ"), blank=True)
+    note = EncryptedTextField(_("メモ"), blank=True)  # encrypted at rest, like the record's
     contact_record = models.ForeignKey(
         ContactRecord, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
