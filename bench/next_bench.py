@@ -65,6 +65,8 @@ import time
 import urllib.parse
 from pathlib import Path
 
+from benchlogin import verified_session_key
+
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/saikoku_bench_next"
@@ -172,26 +174,6 @@ def prepare(operators: int) -> list[int]:
         file=sys.stderr,
     )
     return [u.pk for u in users]
-
-
-def session_cookie(user_id: int) -> str:
-    """A login session for the operator, as the login view would create it."""
-    from django.conf import settings
-    from django.contrib.auth import (
-        BACKEND_SESSION_KEY,
-        HASH_SESSION_KEY,
-        SESSION_KEY,
-        get_user_model,
-    )
-    from django.contrib.sessions.backends.db import SessionStore
-
-    user = get_user_model().objects.get(pk=user_id)
-    store = SessionStore()
-    store[SESSION_KEY] = str(user.pk)
-    store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
-    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    store.create()
-    return store.session_key
 
 
 def free_port() -> int:
@@ -379,7 +361,10 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)  # the schema of the code under test
     user_ids = prepare(args.operators)
-    sessions = [session_cookie(pk) for pk in user_ids]
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.in_bulk(user_ids)
+    sessions = [verified_session_key(users[pk]) for pk in user_ids]
     connections.close_all()
 
     port = free_port()

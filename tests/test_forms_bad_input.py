@@ -188,6 +188,7 @@ def uses(world) -> dict[str, Use]:
     return {
         "LoginForm": Use("post", reverse("login"), None, {"username": "op", "password": "x"}),
         "AuditFilterForm": Use("get", reverse("audit_log"), p["auditor"]),
+        "AuditAnalysisForm": Use("get", reverse("audit_analysis"), p["auditor"]),
         "OwedOnForm": Use("get", payer, p["sv"]),
         # An operator outside their own work gives a reason first.
         "PurposeForm": Use("get", payer, p["op2"]),
@@ -208,6 +209,8 @@ def uses(world) -> dict[str, Use]:
             {"original": world["record"]},
         ),
         "ResultsExportForm": Use("post", reverse("results_export"), p["admin"]),
+        "DashboardForm": Use("get", reverse("report_dashboard"), p["sv"]),
+        "MonthlyReportForm": Use("post", reverse("report_monthly"), p["sv"], {"month": "2025-06"}),
         "CallListFilterForm": Use("get", reverse("call_list_new"), p["sv"]),
         "AssignForm": Use(
             "post",

@@ -34,6 +34,7 @@ COMMANDS: dict[str, str] = {
     "keys": "暗号鍵の状態（status）と更新（rotate） / encryption keys: status, rotate",
     "returned-mail": "返戻郵便のCSVを一括登録する（import） / register returned mail from a CSV",
     "inquiries-overdue": "回答期限を過ぎた照会をタスクにする / overdue inquiries become tasks",
+    "report": "業務報告書（monthly）とその作成ワーカー（worker） / the monthly report, its worker",
     "cti": "電話システム連携（simulate, ami-listen） / phone system: simulate, ami-listen",
     "migrate": "データベースを作成・更新する / create or update the database",
     "createsuperuser": "管理者アカウントを作る / create an admin account",

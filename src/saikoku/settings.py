@@ -125,6 +125,25 @@ SAIKOKU_GENERATED_KEYS = [
 AUDIT_HMAC_KEY = env_str("SAIKOKU_AUDIT_KEY") or _lazy_secret("audit_key")
 # Where the embedded default keeps that key; None when it comes from the environment.
 AUDIT_KEY_FILE = None if env_str("SAIKOKU_AUDIT_KEY") else DATA_DIR / ".audit_key"
+
+
+def env_time(name: str, default: str) -> datetime.time:
+    raw = os.environ.get(name) or default
+    try:
+        return datetime.time.fromisoformat(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a time HH:MM, not {raw!r}") from None
+
+
+# The audit analysis (core/audit_analysis.py, docs/audit.md): the center's working
+# hours (Tokyo time, end exclusive), whether Saturdays are worked, and how many
+# distinct payers one user may open in one clock hour before it is an anomaly.
+SAIKOKU_AUDIT_HOURS_START = env_time("SAIKOKU_AUDIT_HOURS_START", "08:00")
+SAIKOKU_AUDIT_HOURS_END = env_time("SAIKOKU_AUDIT_HOURS_END", "21:00")
+SAIKOKU_AUDIT_WORK_SATURDAY = env_bool("SAIKOKU_AUDIT_WORK_SATURDAY", True)
+SAIKOKU_AUDIT_PAYERS_PER_HOUR = env_int("SAIKOKU_AUDIT_PAYERS_PER_HOUR", 30)
+if SAIKOKU_AUDIT_HOURS_START >= SAIKOKU_AUDIT_HOURS_END:
+    raise ImproperlyConfigured("SAIKOKU_AUDIT_HOURS_START must be before SAIKOKU_AUDIT_HOURS_END")
 # Keys that encrypt the TOTP secrets at rest (core/mfa.py reads them when first needed):
 # Fernet keys, comma-separated; the first encrypts, every one decrypts (rotation).
 SAIKOKU_OTP_KEY = env_str("SAIKOKU_OTP_KEY") or _lazy_secret("otp_key", _fernet_key)
@@ -191,6 +210,7 @@ INSTALLED_APPS = [
     "saikoku.web",
     "saikoku.demo",
     "saikoku.sms",
+    "saikoku.reports",
     "django_tasks",
     "django_tasks_db",
 ]
@@ -433,7 +453,7 @@ SAIKOKU_SMS_PARALLEL = env_int("SAIKOKU_SMS_PARALLEL", 2)
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",
-        "QUEUES": ["default", "sms"],
+        "QUEUES": ["default", "sms", "reports"],
     }
 }
 # Inbound calls (docs/inbound.md). The webhook refuses every event while the secret

@@ -15,6 +15,7 @@ urlpatterns = [
     path("handlers/", include("saikoku.web.handler_urls")),
     path("", include("saikoku.web.auth_urls")),
     path("sms/", include("saikoku.sms.urls")),
+    path("reports/", include("saikoku.reports.urls")),
     path("", include("saikoku.web.urls")),
 ]
 

@@ -27,8 +27,10 @@ def build_names_package(
     package_id: str,
     kind: str = "full",
     first: int = 0,
+    levy: str = "RT",
 ) -> Path:
-    """A package of payers named `people` ((name, kana) pairs), numbered from `first`."""
+    """A package of payers named `people` ((name, kana) pairs), numbered from `first`,
+    each with one bill of `levy`."""
     persons, assessments, bills = [], [], []
     for offset, (name, kana) in enumerate(people):
         number = resident_no(first + offset)
@@ -40,8 +42,8 @@ def build_names_package(
                 "birth_date": "1970-01-01", "address": "東京都新宿区歌舞伎町一丁目1-1",
             }
         )  # fmt: skip
-        assessments.append(assessment_row("RT", 2025, notice_no, number, 1000))
-        bills.append(bill_row("RT", 2025, notice_no, 1, 1000, "2025-06-30", 0))
+        assessments.append(assessment_row(levy, 2025, notice_no, number, 1000))
+        bills.append(bill_row(levy, 2025, notice_no, 1, 1000, "2025-06-30", 0))
     return ward_package(
         path,
         {"persons.csv": persons, "assessments.csv": assessments, "bills.csv": bills},
@@ -60,7 +62,9 @@ def import_names(db, tmp_path) -> ImportNames:
     returns {name: resident_no}; each call is a new package."""
     calls = iter(range(1, 10_000))
 
-    def run(people: Sequence[tuple[str, str]], *, kind: str = "full", first: int = 0):
+    def run(
+        people: Sequence[tuple[str, str]], *, kind: str = "full", first: int = 0, levy: str = "RT"
+    ):
         call = next(calls)
         path = build_names_package(
             tmp_path / f"names-{call}.zip",
@@ -68,6 +72,7 @@ def import_names(db, tmp_path) -> ImportNames:
             package_id=f"NAMES-{call:04d}",
             kind=kind,
             first=first,
+            levy=levy,
         )
         result = package_import(path=path, password=None, handler="test")
         assert result.status == "imported", result.problems

@@ -209,3 +209,20 @@ def test_the_indexed_search_returns_exactly_what_a_scan_returns(
         if classified is None or classified.kind not in (SearchKind.NAME, SearchKind.KANA):
             continue
         assert found(operator, query) == scanned(operator, query), query
+
+
+def test_ward_staff_find_by_name_only_payers_of_their_levies_as_the_index_follows(
+    import_names,
+):
+    from support.personas import make_user
+
+    tax = make_user("tax", "ward_staff", "tax")
+    nhi = make_user("nhi", "ward_staff", "nhi")
+    numbers = import_names([("佐藤 花子", "サトウ ハナコ")], levy="NH")
+    for query in ("佐藤", "サトウ", "佐", "佐藤花子"):
+        assert found(tax, query) == [] == scanned(tax, query), query
+        assert found(nhi, query) == [numbers["佐藤 花子"]] == scanned(nhi, query), query
+    # A later package brings her resident tax: the tax clerk finds her from then on.
+    import_names([("佐藤 花子", "サトウ ハナコ")], kind="delta", levy="RT")
+    for query in ("佐藤", "サトウ", "佐", "佐藤花子"):
+        assert found(tax, query) == [numbers["佐藤 花子"]] == scanned(tax, query), query

@@ -64,6 +64,9 @@ ACTIONS = {
     "network_refused": gettext_lazy("許可されていないネットワークからの接続"),
     "logout": gettext_lazy("ログアウト"),
     "audit_view": gettext_lazy("監査ログの閲覧"),
+    "audit_analysis_view": gettext_lazy("監査ログ分析の閲覧"),
+    "audit_analysis_export": gettext_lazy("監査ログ分析の出力"),
+    "audit_analysis_run": gettext_lazy("監査ログの分析の実行"),
     "user_create": gettext_lazy("利用者の登録"),
     "user_change": gettext_lazy("利用者の変更"),
     "user_disable": gettext_lazy("利用者の無効化"),
@@ -114,6 +117,9 @@ ACTIONS = {
     "sms_delivery_report": gettext_lazy("SMSの配信結果"),
     "sms_callback_refused": gettext_lazy("SMS配信結果の受付拒否"),
     "sms_test_send": gettext_lazy("SMSの試験送信"),
+    "report_records_view": gettext_lazy("集計の元になった記録の閲覧"),
+    "monthly_report": gettext_lazy("業務報告書の作成"),
+    "monthly_report_download": gettext_lazy("業務報告書のダウンロード"),
 }
 
 _MAX_LENGTHS = {"action": 40, "object_type": 40, "object_id": 100}

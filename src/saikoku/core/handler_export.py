@@ -63,7 +63,11 @@ def _when(value: datetime.datetime) -> str:
     return f"{local:%Y-%m-%d %H:%M}"
 
 
-def _sheet(ws: Worksheet, title: str, headers: list[str], rows: Iterable[list[str]]) -> None:
+def print_ready_sheet(
+    ws: Worksheet, title: str, headers: list[str], rows: Iterable[list[str]]
+) -> None:
+    """Fills a sheet as the ward prints it: a bold header row frozen on screen and
+    repeated on every page, A4 landscape one page wide, formula-looking text defused."""
     ws.append(headers)
     for cell in ws[1]:
         cell.font = Font(bold=True)
@@ -126,6 +130,11 @@ def _change_rows(changes: list[HandlerChange]) -> Iterable[list[str]]:
         ]
 
 
+def handler_rows(on: datetime.date) -> list[list[str]]:
+    """The list on the day as the workbook's rows (the monthly report includes it)."""
+    return list(_list_rows(handlers_as_of(on)))
+
+
 LIST_HEADERS = [
     gettext_lazy("利用者ID"),
     gettext_lazy("氏名"),
@@ -148,9 +157,9 @@ def handler_list_workbook(on: datetime.date) -> bytes:
     ws = wb.active
     assert ws is not None
     ws.title = _("一覧")
-    _sheet(ws, title, [str(h) for h in LIST_HEADERS], _list_rows(handlers_as_of(on)))
+    print_ready_sheet(ws, title, [str(h) for h in LIST_HEADERS], _list_rows(handlers_as_of(on)))
     history = wb.create_sheet(_("変更履歴"))
-    _sheet(
+    print_ready_sheet(
         history,
         title,
         [_("日時"), _("変更"), _("利用者ID"), _("氏名"), _("役割"), _("変更した項目"), _("変更者")],

@@ -127,6 +127,27 @@ class AuditEntry(models.Model):
         return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
 
 
+class AuditAnalysis(models.Model):
+    """One day's analysis of the audit trail (`saikoku audit analyze --yesterday`), kept
+    so that the analysis page shows past days as they were found. The findings name
+    the entries behind them by `seq` only: the personal values stay in the trail."""
+
+    day = models.DateField(unique=True)
+    computed_at = models.DateTimeField()
+    rules = models.JSONField(default=dict)
+    counts = models.JSONField(default=dict)
+    findings = models.JSONField(default=list)
+    entries_checked = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-day"]
+        verbose_name = _("監査ログの分析")
+        verbose_name_plural = _("監査ログの分析")
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.counts}"
+
+
 class HandlerChangeKind(models.TextChoices):
     ADDED = "added", _("追加")
     CHANGED = "changed", _("変更")

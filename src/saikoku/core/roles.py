@@ -20,6 +20,8 @@ class Capability(StrEnum):
     WORK_WITH_PAYERS = "work_with_payers"
     # Read the audit log.
     READ_AUDIT = "read_audit"
+    # Read the audit trail's analysis (anomalies of a period) and download it.
+    ANALYSE_AUDIT = "analyse_audit"
     # Read the reason of a caution flag (CONSOLE.md: "the reason only for ward staff").
     READ_CAUTION_NOTE = "read_caution_note"
     # Reveal a masked direct-debit account number (audited).
@@ -73,6 +75,11 @@ class Capability(StrEnum):
     ANSWER_INBOUND = "answer_inbound"
     # Watch the live board of inbound calls (ringing, answered, abandoned, transfers).
     WATCH_INBOUND_BOARD = "watch_inbound_board"
+    # Read the results dashboard (activity, effect, collection rate) and the records
+    # behind each figure; ward staff see their department's levies only.
+    READ_REPORTS = "read_reports"
+    # Produce the monthly report to the ward (業務報告書, xlsx and PDF).
+    PRODUCE_MONTHLY_REPORT = "produce_monthly_report"
 
 
 C = Capability
@@ -113,6 +120,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             C.RECORD_SMS_PREFERENCES,
             C.ANSWER_INBOUND,
             C.WATCH_INBOUND_BOARD,
+            C.READ_REPORTS,
+            C.PRODUCE_MONTHLY_REPORT,
         }
     ),
     Role.WARD_STAFF: frozenset(
@@ -122,12 +131,14 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             C.REVEAL_ACCOUNT,
             C.WORK_DEPARTMENT_QUEUE,
             C.OWN_ACCOUNT,
+            C.READ_REPORTS,
         }
     ),
     Role.WARD_ADMIN: frozenset(
         {
             C.WORK_WITH_PAYERS,
             C.READ_AUDIT,
+            C.ANALYSE_AUDIT,
             C.READ_CAUTION_NOTE,
             C.REVEAL_ACCOUNT,
             C.BUILD_LISTS,
@@ -144,9 +155,11 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             C.APPROVE_SMS_TEMPLATES,
             C.APPROVE_SMS_CAMPAIGNS,
             C.RECORD_SMS_PREFERENCES,
+            C.READ_REPORTS,
+            C.PRODUCE_MONTHLY_REPORT,
         }
     ),
-    Role.AUDITOR: frozenset({C.READ_AUDIT, C.OWN_ACCOUNT}),
+    Role.AUDITOR: frozenset({C.READ_AUDIT, C.ANALYSE_AUDIT, C.OWN_ACCOUNT}),
 }
 del C
 

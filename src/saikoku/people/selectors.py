@@ -32,6 +32,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import (
     BigIntegerField,
     Case,
+    Count,
     Exists,
     F,
     IntegerField,
@@ -42,6 +43,7 @@ from django.db.models import (
     Sum,
     Value,
     When,
+    Window,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -53,7 +55,7 @@ from saikoku.core.permissions import levies_visible_to, payers_visible_to
 from saikoku.core.phones import phone_search_digits
 from saikoku.core.text import is_kana_only, kana_key, name_key
 from saikoku.people.models import Phone, Resident
-from saikoku.people.search_index import candidates
+from saikoku.people.search_index import payers_matching
 
 PAGE_SIZE = 50
 LEVY_ORDER: tuple[str, ...] = tuple(Levy.values)
@@ -127,6 +129,17 @@ def classify_query(query: str) -> Classified | None:
     return Classified(SearchKind.NAME, name_key(text))
 
 
+def _matching(user: Any, classified: Classified, levies: tuple[str, ...]) -> QuerySet[Resident]:
+    """The visible payers the query finds, unordered."""
+    kind, value = classified.kind, classified.value
+    if kind in (SearchKind.KANA, SearchKind.NAME):
+        # The index holds the keys and the levies the rule reads (search_index.py).
+        ids = payers_matching(value, kana_only=kind == SearchKind.KANA, levies=levies)
+        if ids is not None:
+            return Resident.objects.filter(pk__in=ids)
+    return payers_visible_to(user).filter(_match(classified, levies))
+
+
 def _match(classified: Classified, levies: tuple[str, ...]) -> Q:
     kind, value = classified.kind, classified.value
     if kind == SearchKind.RESIDENT_NO:
@@ -146,17 +159,8 @@ def _match(classified: Classified, levies: tuple[str, ...]) -> Q:
         # instead of testing every resident.
         return Q(pk__in=Phone.objects.filter(digits=value).values("resident_id"))
     if kind == SearchKind.KANA:
-        return _narrowed(Q(kana_key__contains=value), value, kana_only=True)
-    return _narrowed(
-        Q(name_key__contains=value) | Q(kana_key__contains=value), value, kana_only=False
-    )
-
-
-def _narrowed(exact: Q, value: str, *, kana_only: bool) -> Q:
-    """The exact condition, tried only on the residents the search index names: the
-    index makes it fast, the condition keeps the result what it always was."""
-    ids = candidates(value, kana_only=kana_only)
-    return exact if ids is None else Q(pk__in=ids) & exact
+        return Q(kana_key__contains=value)
+    return Q(name_key__contains=value) | Q(kana_key__contains=value)
 
 
 def _balance_of(levy: str) -> Coalesce:
@@ -220,34 +224,48 @@ def payer_rows(user: Any, match: Q, *, prefer_prefix: str = "") -> QuerySet[Resi
 
 
 class PayerPages:
-    """What the search's paginator pages: `payer_rows`, with the count and each page's
-    ids taken from the plain matching query and the result line's figures worked out
-    for the page's own rows only.
+    """What the search's paginator pages: the matching payers, with the count and each
+    page's ids taken from the plain matching query and the result line's figures worked
+    out for the page's own rows only.
 
     A common name (佐藤: ≈1,900 payers at full scale) would otherwise have its balances
     summed for every match before the sort picks fifty (SQLite computes a sorted
-    query's columns first). Still one query for the count and one for the page.
+    query's columns first). The count comes with the first page's ids, in one query
+    (a window count): most searches never leave the first page.
     """
 
     ordered = True  # for the paginator: the order is total (see _order)
 
-    def __init__(self, user: Any, match: Q, *, prefer_prefix: str = "") -> None:
+    def __init__(self, user: Any, matching: QuerySet[Resident], *, prefer_prefix: str = "") -> None:
         self.user = user
         self.prefer_prefix = prefer_prefix
-        matching = payers_visible_to(user).filter(match)
         if prefer_prefix:
             matching = matching.alias(rank=_rank(prefer_prefix))
         self.matching = matching.order_by(*_order(prefer_prefix))
+        self._first_ids: list[int] | None = None
+        self._count: int | None = None
 
     def count(self) -> int:
-        return self.matching.count()
+        if self._count is None:
+            first = list(
+                self.matching.annotate(total=Window(Count("*"))).values_list("pk", "total")[
+                    :PAGE_SIZE
+                ]
+            )
+            self._first_ids = [pk for pk, _total in first]
+            self._count = first[0][1] if first else 0
+        return self._count
 
     def __len__(self) -> int:
         return self.count()
 
     # Sized and sliceable is all Paginator needs; django-stubs asks for a Sequence.
     def __getitem__(self, index: slice) -> list[Resident]:
-        page_ids = self.matching.values("pk")[index]
+        first = self._first_ids
+        if first is not None and index.start == 0 and (index.stop or 0) <= PAGE_SIZE:
+            page_ids: Any = first[: index.stop]
+        else:
+            page_ids = self.matching.values("pk")[index]
         return list(payer_rows(self.user, Q(pk__in=page_ids), prefer_prefix=self.prefer_prefix))
 
 
@@ -296,7 +314,7 @@ def search_payers(
         return SearchResult(query=query, kind="", count=0, page=None)
     levies = levies_visible_to(user)
     prefix = classified.value if classified.kind == SearchKind.KANA else ""
-    rows = PayerPages(user, _match(classified, levies), prefer_prefix=prefix)
+    rows = PayerPages(user, _matching(user, classified, levies), prefer_prefix=prefix)
     paginator: Paginator[Resident] = Paginator(rows, PAGE_SIZE)  # type: ignore[arg-type]
     page_obj = paginator.get_page(page)
     result = SearchResult(

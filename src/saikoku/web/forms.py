@@ -78,6 +78,30 @@ class AuditFilterForm(forms.Form):
         return data
 
 
+class AuditAnalysisForm(forms.Form):
+    """The period of the audit analysis (both days included; empty: yesterday)."""
+
+    # A longer period is analysed by the command, in the background of a terminal:
+    # the page must answer within a request.
+    MAX_DAYS = 93
+
+    date_from = WarekiDateField(label=_("開始日"), required=False)
+    date_to = WarekiDateField(label=_("終了日"), required=False)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", _("終了日は開始日以降の日付を入力してください。"))
+        elif start and end and (end - start).days >= self.MAX_DAYS:
+            self.add_error(
+                "date_to",
+                _("期間は%(days)d日以内にしてください（長い期間は saikoku audit analyze で）。")
+                % {"days": self.MAX_DAYS},
+            )
+        return data
+
+
 class OwedOnForm(forms.Form):
     """The payer page's "if paid on …" date (empty: today)."""
 

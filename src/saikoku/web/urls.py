@@ -19,4 +19,10 @@ urlpatterns = [
         name="account_reveal",
     ),
     path("audit/", audit_views.audit_log, name="audit_log"),
+    path("audit/analysis/", audit_views.audit_analysis, name="audit_analysis"),
+    path(
+        "audit/analysis/report.<str:fmt>",
+        audit_views.audit_analysis_download,
+        name="audit_analysis_download",
+    ),
 ]

@@ -5,8 +5,9 @@ with GIN (pg_trgm's trigram operator class over the keys, a tsvector of the keys
 pieces), SQLite has no GIN but FTS5 virtual tables (the trigram tokenizer, SQLite ≥
 3.34, and a word table in which every character but a space belongs to a word). The
 statements are kept here (not imported from app code) so the migration stays what it
-was when it ran; filling the index for residents already imported is the app's own
-`search_index_sync`, the function every import runs.
+was when it ran. Filling the index for residents already imported is the app's own
+`search_index_sync`, the function every import runs; it is called by 0003, after the
+index has the columns the current code writes.
 """
 
 import sqlite3
@@ -57,9 +58,6 @@ def statements(vendor: str, *, create: bool) -> list[str]:
 def create(apps, schema_editor):
     for sql in statements(schema_editor.connection.vendor, create=True):
         schema_editor.execute(sql, None)
-    from saikoku.people.search_index import search_index_sync
-
-    search_index_sync()
 
 
 def drop(apps, schema_editor):

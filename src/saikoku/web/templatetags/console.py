@@ -68,6 +68,8 @@ def console_context(context: template.Context) -> dict[str, object]:
         "can_transfers": user_can(user, Capability.WORK_DEPARTMENT_QUEUE),
         "can_tasks": user_can(user, Capability.WORK_WITH_PAYERS),
         "can_administer": user_can(user, Capability.ADMINISTER),
+        "can_reports": user_can(user, Capability.READ_REPORTS),
+        "can_monthly_report": user_can(user, Capability.PRODUCE_MONTHLY_REPORT),
         # What is left of the session, which is not renewed by every request.
         "session_age": session_seconds_left(context.get("request")),
         # An htmx request or the keep-alive renews the session to the full age.

@@ -21,7 +21,7 @@ def decrypt(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('people', '0002_search_index'),
+        ('people', '0003_search_index_levies'),
         ('privacy', '0003_data_keys'),
     ]
 
