@@ -2,7 +2,7 @@
 # the import's unique key usable. Existing rows are encrypted here (needs the master
 # key, like the running system); rolling back writes them back in clear.
 
-from django.db import migrations, models
+from django.db import migrations
 
 import saikoku.privacy.fields
 
