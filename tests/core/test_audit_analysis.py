@@ -91,7 +91,9 @@ def day_of_work(db, tmp_path):
     for i in range(40):
         with time_machine.travel(at(10, i), tick=False):
             client = verified_client(sv)
-            many += new_seqs(lambda i=i: client.get(f"/payers/{ids[resident_no(i + 5)]}/"))
+            many += new_seqs(
+                lambda i=i, client=client: client.get(f"/payers/{ids[resident_no(i + 5)]}/")
+            )
     assert len(many) == 40
     expect["many_payers"].append(many)
 
@@ -109,7 +111,7 @@ def day_of_work(db, tmp_path):
     for i in range(30):  # the threshold itself is no anomaly
         with time_machine.travel(at(14, i), tick=False):
             client = verified_client(sv)
-            new_seqs(lambda i=i: client.get(f"/payers/{ids[resident_no(i + 5)]}/"))
+            new_seqs(lambda i=i, client=client: client.get(f"/payers/{ids[resident_no(i + 5)]}/"))
 
     with time_machine.travel(at(15, 0), tick=False):
         failed = new_seqs(
@@ -217,7 +219,7 @@ def test_the_command_writes_xlsx_and_a_japanese_pdf(day_of_work, tmp_path):
     assert list(tmp_path.glob("page*.png"))
 
 
-def test_the_command_refuses_a_wrong_period(db):
+def test_the_command_refuses_a_wrong_period(db, tmp_path):
     from django.core.management.base import CommandError
 
     with pytest.raises(CommandError):
@@ -225,7 +227,7 @@ def test_the_command_refuses_a_wrong_period(db):
     with pytest.raises(CommandError):
         call_command("audit", "analyze", "--from", "いつか")
     with pytest.raises(CommandError):
-        call_command("audit", "analyze", "--from", "2026-12-01", "--out", "/tmp/x.txt")
+        call_command("audit", "analyze", "--from", "2026-12-01", "--out", str(tmp_path / "x.txt"))
 
 
 def test_the_page_shows_each_kind_with_its_entries_and_is_audited(day_of_work):

@@ -7,6 +7,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import timezone
 
 from saikoku.arrears.models import Bill, Payment
 from saikoku.backoffice.models import Task
@@ -46,7 +47,11 @@ def expected(key: str, levies: tuple[str, ...] = ALL_LEVIES):
             return True
         return payer_id is not None and bool(owes.get(payer_id, set()) & set(levies))
 
-    calls = [r for r in ContactRecord.objects.all() if r.channel == "outbound_call" and r.amends_id is None and in_june(r.at) and ok(r.payer_id)]  # fmt: skip
+    calls = [
+        r
+        for r in ContactRecord.objects.all()
+        if r.channel == "outbound_call" and r.amends_id is None and in_june(r.at) and ok(r.payer_id)
+    ]
     promises = [p for p in Promise.objects.select_related("contact_record") if ok(p.payer_id)]
     sms = [m for m in SmsMessage.objects.select_related("campaign") if ok(m.payer_id)]
     inbound = [c for c in InboundCall.objects.all() if in_june(c.ringing_at) and ok(c.payer_id)]
@@ -57,37 +62,37 @@ def expected(key: str, levies: tuple[str, ...] = ALL_LEVIES):
         secs = [(b - a).total_seconds() for a, b in pairs]
         return round(sum(secs) / len(secs), 1) if secs else None
 
-    today = dt.date.today()
+    today = timezone.localdate()
     return {
         "calls_attempted": len(calls),
         "calls_right_party": sum(1 for r in calls if r.party == "self"),
         "promises_made": sum(
             1 for p in promises if p.status != "cancelled" and in_june(p.contact_record.at)
-        ),  # fmt: skip
+        ),
         "promises_kept": sum(1 for p in promises if p.status == "kept" and in_june(p.promised_on)),
         "promises_broken": sum(
             1 for p in promises if p.status == "broken" and in_june(p.promised_on)
-        ),  # fmt: skip
+        ),
         "promises_amount": sum(
             p.amount for p in promises if p.status != "cancelled" and in_june(p.contact_record.at)
-        ),  # fmt: skip
+        ),
         "sms_sent": sum(1 for m in sms if in_june(m.sent_at)),
         "sms_delivered": sum(1 for m in sms if m.status == "delivered" and in_june(m.sent_at)),
         "sms_failed": sum(
             1
             for m in sms
             if m.status in ("failed", "expired") and in_june(m.sent_at or m.campaign.scheduled_at)
-        ),  # fmt: skip
+        ),
         "inbound_calls": len(inbound),
         "inbound_answered": sum(1 for c in inbound if c.answered_at),
         "inbound_abandoned": sum(1 for c in inbound if c.state == "abandoned"),
         "inbound_transferred": sum(1 for c in inbound if c.pk in transferred),
         "inbound_wait_seconds": mean(
             [(c.ringing_at, c.answered_at) for c in inbound if c.answered_at]
-        ),  # fmt: skip
+        ),
         "inbound_handling_seconds": mean(
             [(c.answered_at, c.ended_at) for c in inbound if c.answered_at and c.ended_at]
-        ),  # fmt: skip
+        ),
         "tasks_created": sum(1 for t in tasks if in_june(t.created_at)),
         "escalations": sum(1 for t in tasks if t.kind == "escalation" and in_june(t.created_at)),
         "tasks_done": sum(1 for t in tasks if t.status == "done" and in_june(t.closed_at)),
@@ -102,7 +107,7 @@ def expected(key: str, levies: tuple[str, ...] = ALL_LEVIES):
                 or t.closed_at.astimezone(TOKYO).date() > t.due_on
                 or t.status not in ("done", "cancelled")
             )
-        ),  # fmt: skip
+        ),
     }[key]
 
 
@@ -165,7 +170,9 @@ def _paid_as_of(bill: Bill, day: dt.date) -> int:
     return min(bill.amount, max(0, bill.paid_amount - later))
 
 
-@pytest.mark.parametrize("on", [dt.date(2025, 3, 31), dt.date(2025, 4, 30), dt.date(2025, 6, 30), dt.date(2025, 7, 15)])  # fmt: skip
+@pytest.mark.parametrize(
+    "on", [dt.date(2025, 3, 31), dt.date(2025, 4, 30), dt.date(2025, 6, 30), dt.date(2025, 7, 15)]
+)
 def test_collection_rate_reconciles_with_bills_and_payments(report_ward, on):
     fy = on.year if on.month >= 4 else on.year - 1
     year_before = dt.date(fy, 3, 31)
@@ -179,7 +186,9 @@ def test_collection_rate_reconciles_with_bills_and_payments(report_ward, on):
         else:
             old = [b for b in mine if b.fiscal_year < fy]
             assert line.charged == sum(b.amount - _paid_as_of(b, year_before) for b in old)
-            assert line.collected == sum(_paid_as_of(b, on) - _paid_as_of(b, year_before) for b in old)  # fmt: skip
+            assert line.collected == sum(
+                _paid_as_of(b, on) - _paid_as_of(b, year_before) for b in old
+            )
         if line.charged:
             assert line.rate == round(100 * line.collected / line.charged, 1)
     assert any(line.collected for line in collection_rates(on=on, levies=ALL_LEVIES))
@@ -191,7 +200,7 @@ def test_effect_counts_contacted_and_comparison_units_from_the_records(report_wa
         r.payer_id
         for r in ContactRecord.objects.filter(
             channel="outbound_call", party="self", amends__isnull=True
-        )  # fmt: skip
+        )
     }
     anyone = set(ContactRecord.objects.values_list("payer_id", flat=True))
     rows = {(r.channel, r.window): r for r in channel_effect(JUNE)}
@@ -200,7 +209,9 @@ def test_effect_counts_contacted_and_comparison_units_from_the_records(report_wa
     assert calls7.contacted + calls7.unmatched == len(treated)
     assert calls7.compared <= len([u for u in units if u[0] not in anyone])
     first_day = {}
-    for r in ContactRecord.objects.filter(channel="outbound_call", party="self", amends__isnull=True):  # fmt: skip
+    for r in ContactRecord.objects.filter(
+        channel="outbound_call", party="self", amends__isnull=True
+    ):
         day = r.at.astimezone(TOKYO).date()
         first_day[r.payer_id] = min(first_day.get(r.payer_id, day), day)
     payments = list(Payment.objects.select_related("bill"))
@@ -208,11 +219,12 @@ def test_effect_counts_contacted_and_comparison_units_from_the_records(report_wa
         1
         for payer, levy in treated
         if any(
-            p.bill.payer_id == payer and p.bill.levy == levy
+            p.bill.payer_id == payer
+            and p.bill.levy == levy
             and first_day[payer] <= p.paid_on <= first_day[payer] + dt.timedelta(days=7)
             for p in payments
         )
-    )  # fmt: skip
+    )
     if calls7.unmatched == 0:
         assert calls7.contacted_paid == paid
     assert calls7.ci_low <= calls7.difference <= calls7.ci_high

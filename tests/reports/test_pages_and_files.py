@@ -37,14 +37,26 @@ def test_ward_staff_see_only_their_departments_levies(report_ward, ward_staff_ta
     page = tax.get(reverse("report_records", args=["calls_attempted"]), JUNE)
     assert page.status_code == 200
     names = set(re.findall(r'href="/payers/(\d+)/"', page.content.decode()))
-    rt_payers = {str(pk) for pk in Resident.objects.filter(bills__levy="RT").values_list("pk", flat=True)}  # fmt: skip
+    rt_payers = {
+        str(pk) for pk in Resident.objects.filter(bills__levy="RT").values_list("pk", flat=True)
+    }
     assert names and names <= rt_payers
     html = tax.get(reverse("report_dashboard"), JUNE).content.decode()
     assert 'data-levy="NH"' not in html and 'data-levy="RT"' in html
     # A levy of another department: nothing, and no payment list.
-    assert tax.get(reverse("report_collection_records", args=["NH", "current"]), {"on": "2025-06-30"}).status_code == 404  # fmt: skip
+    assert (
+        tax.get(
+            reverse("report_collection_records", args=["NH", "current"]), {"on": "2025-06-30"}
+        ).status_code
+        == 404
+    )
     nhi = verified_client(ward_staff_nhi)
-    assert nhi.get(reverse("report_collection_records", args=["NH", "current"]), {"on": "2025-06-30"}).status_code == 200  # fmt: skip
+    assert (
+        nhi.get(
+            reverse("report_collection_records", args=["NH", "current"]), {"on": "2025-06-30"}
+        ).status_code
+        == 200
+    )
     assert AuditEntry.objects.filter(action="report_records_view").count() == 2
 
 
@@ -86,12 +98,17 @@ def test_the_workbook_has_formulas_that_hold(report_ward):
     total_row = daily.max_row
     assert daily.cell(total_row, 2).value == f"=SUM(B3:B{total_row - 1})"
     values: dict = {}
-    assert _recompute(daily, daily.cell(total_row, 2).value, values) == sum(v[0] for _d, v in data.daily)  # fmt: skip
+    assert _recompute(daily, daily.cell(total_row, 2).value, values) == sum(
+        v[0] for _d, v in data.daily
+    )
     col = wb["収入率"]
     for r in range(3, col.max_row + 1):
         formula = col.cell(r, 5).value
         assert formula.startswith("=IF(")
-        charged, collected = _recompute(col, f"=SUM(C{r}:C{r})", {}), _recompute(col, f"=SUM(D{r}:D{r})", {})  # fmt: skip
+        charged, collected = (
+            _recompute(col, f"=SUM(C{r}:C{r})", {}),
+            _recompute(col, f"=SUM(D{r}:D{r})", {}),
+        )
         expected = "" if charged == 0 else round(collected / charged * 100, 1)
         assert _recompute(col, formula, {}) == expected
     for line, r in zip(data.collection, range(3, col.max_row), strict=False):
@@ -113,7 +130,14 @@ def test_the_pdf_renders_with_its_japanese_headings(report_ward, tmp_path):
     text = subprocess.run(
         ["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True
     ).stdout
-    for heading in ("業務報告書", "収入率", "接触の効果", "取扱責任者・取扱者一覧", "管理簿の集計", "月末時点の監査証跡の先頭"):  # fmt: skip
+    for heading in (
+        "業務報告書",
+        "収入率",
+        "接触の効果",
+        "取扱責任者・取扱者一覧",
+        "管理簿の集計",
+        "月末時点の監査証跡の先頭",
+    ):
         assert heading in text
 
 
@@ -121,8 +145,12 @@ def test_the_console_produces_the_report_in_the_background(report_ward, supervis
     client = verified_client(supervisor)
     response = client.post(reverse("report_monthly"), {"month": "2025-06"})
     run = MonthlyReport.objects.get()
-    assert response.status_code == 302 and response["Location"] == reverse("report_monthly_run", args=[run.pk])  # fmt: skip
-    polling = client.get(reverse("report_monthly_run", args=[run.pk]), headers={"HX-Request": "true"})  # fmt: skip
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "report_monthly_run", args=[run.pk]
+    )
+    polling = client.get(
+        reverse("report_monthly_run", args=[run.pk]), headers={"HX-Request": "true"}
+    )
     assert 'hx-trigger="every 2s"' in polling.content.decode()
     assert monthly_report_build.call(run.pk) == "done"
     done = client.get(reverse("report_monthly_run", args=[run.pk])).content.decode()

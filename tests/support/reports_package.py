@@ -42,11 +42,17 @@ def build(path: Path, seed: int = 7) -> dict:
     for i in range(PAYERS):
         no = _payer_no(i)
         persons.append(
-            {"resident_no": no, "household_no": f"95{i:05d}", "is_householder": "1",
-             "name": f"報告 {KANJI[i % 10]}{KANJI[i // 10]}", "name_kana": f"ホウコク {KANA[i % 10]}{KANA[i // 10]}",
-             "birth_date": "1970-01-01", "address": f"東京都新宿区西新宿{i}-1",
-             "phone_1": f"090-3000-{i:04d}"}
-        )  # fmt: skip
+            {
+                "resident_no": no,
+                "household_no": f"95{i:05d}",
+                "is_householder": "1",
+                "name": f"報告 {KANJI[i % 10]}{KANJI[i // 10]}",
+                "name_kana": f"ホウコク {KANA[i % 10]}{KANA[i // 10]}",
+                "birth_date": "1970-01-01",
+                "address": f"東京都新宿区西新宿{i}-1",
+                "phone_1": f"090-3000-{i:04d}",
+            }
+        )
         levy = "RT" if i % 3 else "NH"
         for fy in (2024, 2025):
             notice = f"{levy[0]}{fy % 100}-{i:06d}"
@@ -69,18 +75,30 @@ def build(path: Path, seed: int = 7) -> dict:
                     paid_on = dt.date(2025, 3, 1) + dt.timedelta(days=rng.randrange(0, 150))
                     pay_seq += 1
                     payments.append(
-                        payment_row(f"P{pay_seq:06d}", levy, fy, notice, period, part,
-                                    paid_on.isoformat(), "conbini")
-                    )  # fmt: skip
+                        payment_row(
+                            f"P{pay_seq:06d}",
+                            levy,
+                            fy,
+                            notice,
+                            period,
+                            part,
+                            paid_on.isoformat(),
+                            "conbini",
+                        )
+                    )
                     paid += part
                 bills.append(bill_row(levy, fy, notice, period, amount, due.isoformat(), paid))
     ward_package(
         path,
-        {"persons.csv": persons, "assessments.csv": assessments, "bills.csv": bills,
-         "payments.csv": payments},
+        {
+            "persons.csv": persons,
+            "assessments.csv": assessments,
+            "bills.csv": bills,
+            "payments.csv": payments,
+        },
         package_id="REPORTS-TEST-0001",
         extracted_at=dt.datetime(2025, 7, 31, 6, 0, tzinfo=TOKYO),
-    )  # fmt: skip
+    )
     return {"payments": len(payments), "bills": len(bills)}
 
 
@@ -110,14 +128,21 @@ def load(tmp_path: Path, *, operators, supervisor, seed: int = 7) -> dict[str, i
             )
     # SMS to a quarter of the payers, as the dispatch leaves them.
     template = SmsTemplate.objects.create(
-        name="6月の催告", department="tax", created_by=supervisor, updated_by=supervisor,
+        name="6月の催告",
+        department="tax",
+        created_by=supervisor,
+        updated_by=supervisor,
         updated_at=dt.datetime(2025, 6, 1, tzinfo=TOKYO),
-    )  # fmt: skip
+    )
     campaign = SmsCampaign.objects.create(
-        name="6月", template=template, template_version=1, status=SmsCampaign.Status.DONE,
-        scheduled_at=dt.datetime(2025, 6, 10, 9, tzinfo=TOKYO), created_by=supervisor,
+        name="6月",
+        template=template,
+        template_version=1,
+        status=SmsCampaign.Status.DONE,
+        scheduled_at=dt.datetime(2025, 6, 10, 9, tzinfo=TOKYO),
+        created_by=supervisor,
         created_at=dt.datetime(2025, 6, 9, tzinfo=TOKYO),
-    )  # fmt: skip
+    )
     for n, payer_id in enumerate(payer_ids[PAYERS // 2 : PAYERS // 2 + PAYERS // 4]):
         resident = Resident.objects.get(pk=payer_id)
         phone = resident.phones.first()
@@ -130,24 +155,42 @@ def load(tmp_path: Path, *, operators, supervisor, seed: int = 7) -> dict[str, i
             else None
         )
         SmsMessage.objects.create(
-            campaign=campaign, payer_id=payer_id, phone=phone, to=phone.e164, language="ja",
-            text="お知らせ", status=status, idempotency_key=f"k{n}", sent_at=sent,
-            delivered_at=sent + dt.timedelta(minutes=1) if status == SmsMessage.Status.DELIVERED else None,
-        )  # fmt: skip
+            campaign=campaign,
+            payer_id=payer_id,
+            phone=phone,
+            to=phone.e164,
+            language="ja",
+            text="お知らせ",
+            status=status,
+            idempotency_key=f"k{n}",
+            sent_at=sent,
+            delivered_at=sent + dt.timedelta(minutes=1)
+            if status == SmsMessage.Status.DELIVERED
+            else None,
+        )
     # Inbound calls: answered, abandoned, one transferred.
     for n in range(8):
         ring = dt.datetime(2025, 6, 3 + n, 11, 0, tzinfo=TOKYO)
         answered = ring + dt.timedelta(seconds=10 + 5 * n) if n % 4 else None
         call = InboundCall.objects.create(
-            call_id=f"c{n}", state=CallState.ENDED if answered else CallState.ABANDONED,
-            caller="+819030000000", operator=operators[n % len(operators)] if answered else None,
-            ringing_at=ring, answered_at=answered,
+            call_id=f"c{n}",
+            state=CallState.ENDED if answered else CallState.ABANDONED,
+            caller="+819030000000",
+            operator=operators[n % len(operators)] if answered else None,
+            ringing_at=ring,
+            answered_at=answered,
             ended_at=(answered or ring) + dt.timedelta(seconds=120 + n),
-            payer_id=payer_ids[n] if answered else None, updated_at=ring,
-        )  # fmt: skip
+            payer_id=payer_ids[n] if answered else None,
+            updated_at=ring,
+        )
         if n == 1:
             Transfer.objects.create(
-                call=call, payer_id=payer_ids[n], department="tax", reason="wants_plan",
-                summary="分納の相談", created_by=operators[0], created_at=answered,
-            )  # fmt: skip
+                call=call,
+                payer_id=payer_ids[n],
+                department="tax",
+                reason="wants_plan",
+                summary="分納の相談",
+                created_by=operators[0],
+                created_at=answered,
+            )
     return {"payers": len(payer_ids), "channel": Channel.OUTBOUND_CALL}

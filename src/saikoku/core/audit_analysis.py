@@ -208,8 +208,10 @@ class _Row:
 
 def _rows(since: dt.datetime, until: dt.datetime) -> Iterator[_Row]:
     """The period's entries in seq order, in constant memory (keyset pages on seq)."""
-    names = ("seq", "at", "user_id", "username", "action", "object_type", "object_id")
-    names += ("client_addr", "detail")
+    names = (
+        *("seq", "at", "user_id", "username", "action", "object_type", "object_id"),
+        *("client_addr", "detail"),
+    )
     base = AuditEntry.objects.filter(at__gte=since, at__lt=until).order_by("seq")
     last = 0
     while True:
