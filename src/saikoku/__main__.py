@@ -31,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "promises-evaluate": "納付約束の履行・不履行を判定する / judge promises to pay",
     "sms": "SMSの送信ワーカー（worker）と試験送信（test-send） / the SMS worker, a test send",
     "audit": "監査ログの検証（verify）と先頭（head） / verify the audit trail, print its head",
+    "keys": "暗号鍵の状態（status）と更新（rotate） / encryption keys: status, rotate",
     "returned-mail": "返戻郵便のCSVを一括登録する（import） / register returned mail from a CSV",
     "inquiries-overdue": "回答期限を過ぎた照会をタスクにする / overdue inquiries become tasks",
     "report": "業務報告書（monthly）とその作成ワーカー（worker） / the monthly report, its worker",

@@ -117,7 +117,7 @@ SECRET_KEY = env_str("SAIKOKU_SECRET_KEY") or _lazy_secret("secret_key")
 # checks refuse those: a generated key lives next to the data it protects).
 SAIKOKU_GENERATED_KEYS = [
     name
-    for name in ("SAIKOKU_SECRET_KEY", "SAIKOKU_AUDIT_KEY", "SAIKOKU_OTP_KEY")
+    for name in ("SAIKOKU_SECRET_KEY", "SAIKOKU_AUDIT_KEY", "SAIKOKU_OTP_KEY", "SAIKOKU_MASTER_KEY")
     if not env_str(name)
 ]
 # Key of the audit trail's HMAC chain; kept apart from SECRET_KEY so that rotating
@@ -147,6 +147,12 @@ if SAIKOKU_AUDIT_HOURS_START >= SAIKOKU_AUDIT_HOURS_END:
 # Keys that encrypt the TOTP secrets at rest (core/mfa.py reads them when first needed):
 # Fernet keys, comma-separated; the first encrypts, every one decrypts (rotation).
 SAIKOKU_OTP_KEY = env_str("SAIKOKU_OTP_KEY") or _lazy_secret("otp_key", _fernet_key)
+# The master key of the envelope encryption (privacy/keys.py, docs/security/keys.md): it
+# wraps the data key that encrypts account numbers, caution notes, contact record notes,
+# stored files and staged exports. Kept apart from the database and backed up apart.
+MASTER_KEY = env_str("SAIKOKU_MASTER_KEY") or _lazy_secret("master_key")
+# Where the generated development key lives (`keys rotate` replaces it); None when given.
+MASTER_KEY_GENERATED_FILE = None if env_str("SAIKOKU_MASTER_KEY") else DATA_DIR / ".master_key"
 ALLOWED_HOSTS = env_list("SAIKOKU_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("SAIKOKU_CSRF_TRUSTED_ORIGINS", [])
 # Reverse proxies whose X-Forwarded-For the audit trail believes (core/audit.py); the
@@ -385,8 +391,9 @@ IMPORT_MAX_FIELD_CHARS = env_int("SAIKOKU_IMPORT_MAX_FIELD_CHARS", 4000)
 
 # The back office (docs/backoffice.md): the return that makes a payer an address-
 # investigation candidate (2 = the second envelope back), the largest scanned file
-# accepted, and the encrypted file store (privacy/files.py: AES-256-GCM, key derived
-# from SAIKOKU_FILES_KEY, generated into the data folder when unset).
+# accepted, and the encrypted file store (privacy/files.py: AES-256-GCM under the data
+# key of privacy/keys.py). FILES_KEY only opens files stored before the key hierarchy
+# (format SKF1) until `saikoku keys rotate --reencrypt` moves them onto the data key.
 RETURNED_MAIL_INVESTIGATE_AFTER = env_int("SAIKOKU_RETURNED_MAIL_INVESTIGATE_AFTER", 2)
 UPLOAD_MAX_BYTES = env_int("SAIKOKU_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 FILES_KEY = env_str("SAIKOKU_FILES_KEY") or _lazy_secret("files_key")

@@ -24,7 +24,7 @@ JS_PDF = b"%PDF-1.4\n1 0 obj << /OpenAction << /S /J#61vaScript /JS (app.alert(1
 @pytest.fixture(autouse=True)
 def _files_in_tmp(settings, tmp_path):
     settings.FILES_DIR = tmp_path / "files"
-    settings.FILES_KEY = "test-key-" + "x" * 40
+    settings.MASTER_KEY = "test-master-key-" + "x" * 40
 
 
 @pytest.fixture
@@ -77,11 +77,23 @@ def test_a_pdf_with_javascript_is_kept_but_never_served_inline(operator, inquiry
     assert "sandbox" in response["Content-Security-Policy"]
 
 
-def test_a_file_under_another_key_does_not_decrypt(operator, inquiry, settings):
+def test_a_file_under_another_master_key_does_not_decrypt(operator, inquiry, settings):
     upload(logged_in_client(operator), inquiry, "a.pdf", PDF)
-    settings.FILES_KEY = "another-key-" + "y" * 40
-    with pytest.raises(EncryptedFileError):
+    settings.MASTER_KEY = "another-master-key-" + "y" * 40
+    with pytest.raises(EncryptedFileError, match="master key"):
         encrypted_file_read(InquiryFile.objects.get().stored_name)
+
+
+def test_a_file_stored_under_another_name_fails_its_check(operator, inquiry):
+    client = logged_in_client(operator)
+    upload(client, inquiry, "a.pdf", PDF)
+    upload(client, inquiry, "b.pdf", PDF + b"%second")
+    first, second = InquiryFile.objects.order_by("pk")
+    encrypted_file_path(second.stored_name).write_bytes(
+        encrypted_file_path(first.stored_name).read_bytes()
+    )
+    with pytest.raises(EncryptedFileError, match="fails its check"):
+        encrypted_file_read(second.stored_name)
 
 
 def test_overdue_inquiry_becomes_a_task_and_its_answer_closes_it(operator, inquiry):

@@ -28,6 +28,7 @@ def production_environment(data_dir: Path, **changes: str) -> dict[str, str]:
             "SAIKOKU_SECRET_KEY": "p" * 20 + "-production-secret-key-of-sixty-odd-characters-9f3k",
             "SAIKOKU_AUDIT_KEY": "audit-chain-key-kept-apart-from-the-database-0b7e",
             "SAIKOKU_OTP_KEY": Fernet.generate_key().decode(),
+            "SAIKOKU_MASTER_KEY": "master-key-of-the-envelope-encryption-kept-offline-5d2a",
             "DATABASE_URL": "postgres://saikoku@127.0.0.1:5432/saikoku_deploy_check_absent",
             "SAIKOKU_ALLOWED_HOSTS": "saikoku.example.lg.jp",
             "SAIKOKU_CSRF_TRUSTED_ORIGINS": "https://saikoku.example.lg.jp",
@@ -74,10 +75,20 @@ def test_check_deploy_has_no_warning_with_the_production_settings(tmp_path):
         ({"SAIKOKU_DEBUG": "true"}, "saikoku.E102", "SAIKOKU_DEBUG"),
         ({"SAIKOKU_SECRET_KEY": ""}, "saikoku.E103", "SAIKOKU_SECRET_KEY"),
         ({"SAIKOKU_OTP_KEY": ""}, "saikoku.E103", "SAIKOKU_OTP_KEY"),
+        ({"SAIKOKU_MASTER_KEY": ""}, "saikoku.E103", "SAIKOKU_MASTER_KEY"),
         ({"SAIKOKU_DEMO": "true"}, "saikoku.E104", "SAIKOKU_DEMO"),
+        ({"SAIKOKU_MASTER_KEY": "short-key"}, "saikoku.E106", "SAIKOKU_MASTER_KEY"),
         ({"DATABASE_URL": ""}, "saikoku.E105", "DATABASE_URL"),
     ],
-    ids=["debug", "generated-secret-key", "generated-otp-key", "demo", "sqlite"],
+    ids=[
+        "debug",
+        "generated-secret-key",
+        "generated-otp-key",
+        "generated-master-key",
+        "demo",
+        "short-master-key",
+        "sqlite",
+    ],
 )
 def test_a_production_server_refuses_to_start_on_an_unsafe_setting(
     tmp_path, changes, check_id, setting

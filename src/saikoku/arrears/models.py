@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from saikoku.people.models import Resident
+from saikoku.privacy.fields import BlindIndexField, EncryptedTextField
 
 
 class Levy(models.TextChoices):
@@ -219,7 +220,10 @@ class Account(models.Model):
     bank_code = models.CharField(_("金融機関コード"), max_length=4)
     branch_code = models.CharField(_("支店コード"), max_length=3)
     account_type = models.CharField(_("預金種目"), max_length=10)
-    account_no = models.CharField(_("口座番号"), max_length=10)
+    # Encrypted at rest; the blind index stands in for it in the unique key and in the
+    # import's look-ups (privacy/fields.py).
+    account_no = EncryptedTextField(_("口座番号"), max_length=10)
+    account_no_hash = BlindIndexField(source="account_no")
     holder_kana = models.CharField(_("口座名義（カナ）"), max_length=100, blank=True)
     start_on = models.DateField(_("開始日"), null=True, blank=True)
     end_on = models.DateField(_("終了日"), null=True, blank=True)
@@ -230,7 +234,7 @@ class Account(models.Model):
         verbose_name_plural = _("口座振替")
         constraints = [
             models.UniqueConstraint(
-                fields=["payer", "levy", "bank_code", "branch_code", "account_no"],
+                fields=["payer", "levy", "bank_code", "branch_code", "account_no_hash"],
                 name="unique_account",
             )
         ]

@@ -79,3 +79,22 @@ def unsafe_production_configuration(app_configs: Any = None, **kwargs: Any) -> l
             )
         )
     return errors
+
+
+@register()
+def short_master_key(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    """saikoku.E106: a master key given too short to wrap the data key (privacy/keys.py
+    would refuse it at the first encryption; better at the start)."""
+    from saikoku.privacy.keys import MIN_MASTER_KEY_CHARS
+
+    if settings.MASTER_KEY_GENERATED_FILE is not None:
+        return []  # generated: always long enough
+    if len(str(settings.MASTER_KEY)) >= MIN_MASTER_KEY_CHARS:
+        return []
+    return [
+        Error(
+            f"SAIKOKU_MASTER_KEY is shorter than {MIN_MASTER_KEY_CHARS} characters.",
+            hint="Use random text, e.g. the output of `openssl rand -base64 48`.",
+            id="saikoku.E106",
+        )
+    ]

@@ -46,6 +46,7 @@ from saikoku.interchange.upsert import (
 )
 from saikoku.interchange.validation import Parsed
 from saikoku.people.models import Household, Phone, Resident
+from saikoku.privacy.fields import BlindIndexField, EncryptedTextField
 
 # Above this many keys, fetching the whole table is cheaper than IN lists.
 _FETCH_ALL_ABOVE = 2000
@@ -115,12 +116,35 @@ def _write(
     unique: Sequence[str],
 ) -> None:
     """New rows by plain INSERT/COPY (the import lock is held and they were looked for),
-    rows already there by upsert: every column but the unique key is replaced."""
+    rows already there by upsert: every column but the unique key is replaced.
+    Values of encrypted fields are encrypted here, the one way rows reach the table."""
     update = [c for c in columns if c not in unique]
+    new, old = _encrypted(model, columns, new), _encrypted(model, columns, old)
     if new:
         upsert(model, columns, new, unique=unique, update=update, fresh=True)
     if old:
         upsert(model, columns, old, unique=unique, update=update)
+
+
+def _encrypted(model: type[models.Model], columns: Sequence[str], rows: list[Any]) -> list[Any]:
+    """The rows with the values of the model's encrypted fields encrypted (the raw
+    writes bypass the fields' own encryption)."""
+    if not rows:
+        return rows
+    at = [
+        (i, field.encryptor())
+        for i, name in enumerate(columns)
+        if isinstance(field := model._meta.get_field(name), EncryptedTextField)
+    ]
+    if not at:
+        return rows
+    sealed: list[Any] = []
+    for row in rows:
+        values = list(row)
+        for i, encrypt in at:
+            values[i] = encrypt(values[i])
+        sealed.append(values)
+    return sealed
 
 
 # Each table's columns: the ids of the rows a record names (looked up here), then the
@@ -297,9 +321,11 @@ def _by_id_loader(
     return load
 
 
-# The file's key, with the payer's id for its resident number, is the table's unique key.
-_ACCOUNT_UNIQUE = ["payer_id", *ACCOUNTS.key[1:]]
-_ACCOUNT_COLUMNS = ["payer_id", *ACCOUNTS.stored, "extra"]
+# The file's key, with the payer's id for its resident number, is the table's unique key;
+# the table holds the account number (the key's last column) encrypted, so its blind
+# index stands in for it.
+_ACCOUNT_UNIQUE = ["payer_id", *ACCOUNTS.key[1:-1], "account_no_hash"]
+_ACCOUNT_COLUMNS = ["payer_id", *ACCOUNTS.stored, "account_no_hash", "extra"]
 
 
 def _load_accounts(accounts: list[Record]) -> dict[str, int]:
@@ -307,14 +333,18 @@ def _load_accounts(accounts: list[Record]) -> dict[str, int]:
     quote = _column_list(Account, _ACCOUNT_UNIQUE)
     sql = f"SELECT {quote} FROM {_table(Account)}"
     before = {tuple(r) for r in _keyed(sql, "payer_id", set(payers.values()))}
-    rest_of_key = _picker(ACCOUNTS, ACCOUNTS.key[1:])
+    rest_of_key = _picker(ACCOUNTS, ACCOUNTS.key[1:-1])
     stored = _picker(ACCOUNTS, ACCOUNTS.stored)
+    index_field = Account._meta.get_field("account_no_hash")
+    assert isinstance(index_field, BlindIndexField)
+    index = index_field.indexer() if accounts else str
     new: list[tuple[Any, ...]] = []
     old: list[tuple[Any, ...]] = []
     for a in accounts:
         payer_id = payers[a.payer_resident_no]
-        row = (payer_id, *stored(a), json_text(a.extra))
-        (old if (payer_id, *rest_of_key(a)) in before else new).append(row)
+        digest = index(a.account_no)
+        row = (payer_id, *stored(a), digest, json_text(a.extra))
+        (old if (payer_id, *rest_of_key(a), digest) in before else new).append(row)
     _write(Account, _ACCOUNT_COLUMNS, new, old, unique=_ACCOUNT_UNIQUE)
     return _counts(len(accounts), len(old))
 

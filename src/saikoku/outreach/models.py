@@ -13,6 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from saikoku.people.models import Phone, Resident
+from saikoku.privacy.fields import EncryptedTextField
 
 
 class ContactSettings(models.Model):
@@ -284,7 +285,7 @@ class ContactRecord(models.Model):
     outcome = models.CharField(_("結果"), max_length=30)
     promise_on = models.DateField(_("約束日"), null=True, blank=True)
     promise_amount = models.BigIntegerField(_("約束金額"), null=True, blank=True)
-    note = models.TextField(_("メモ"), blank=True)
+    note = EncryptedTextField(_("メモ"), blank=True)  # encrypted at rest
     call_list_entry = models.ForeignKey(
         CallListEntry, null=True, blank=True, on_delete=models.PROTECT
     )
@@ -359,7 +360,7 @@ class Callback(models.Model):
     team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.PROTECT)
     status = models.CharField(_("状態"), max_length=10, choices=Status.choices, default=Status.OPEN)
     requested_by_payer = models.BooleanField(_("相手方からの依頼"), default=False)
-    note = models.TextField(_("メモ"), blank=True)
+    note = EncryptedTextField(_("メモ"), blank=True)  # encrypted at rest, like the record's
     contact_record = models.ForeignKey(
         ContactRecord, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

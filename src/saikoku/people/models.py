@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from saikoku.privacy.fields import EncryptedTextField
+
 
 class Household(models.Model):
     household_no = models.CharField(_("世帯番号"), max_length=20, unique=True)
@@ -41,7 +43,7 @@ class Resident(models.Model):
     not_resident = models.BooleanField(_("不現住"), default=False)
     public_notice = models.BooleanField(_("公示送達中"), default=False)
     caution = models.BooleanField(_("処理注意者"), default=False)
-    caution_note = models.TextField(_("処理注意の理由"), blank=True)
+    caution_note = EncryptedTextField(_("処理注意の理由"), blank=True)  # encrypted at rest
     deceased_on = models.DateField(_("死亡日"), null=True, blank=True)
     occupation = models.CharField(_("職業"), max_length=100, blank=True)
     # Unknown extra columns of the ward's file, kept with the row (ward staff only).

@@ -55,3 +55,29 @@ class CustodyLedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_direction_display()} {self.package_id}"
+
+
+class DataKey(models.Model):
+    """A data key of the envelope encryption (privacy/keys.py), kept only wrapped by
+    the master key. One is active (encrypts new values); others exist only while
+    `keys rotate --reencrypt` moves values off them. Deleted at contract-end erasure."""
+
+    key_id = models.CharField(_("鍵ID"), max_length=16, unique=True)
+    # nonce | AES-256-GCM(the 32-byte data key) under the master key's wrapping key.
+    wrapped = models.BinaryField(_("ラップ済みの鍵"))
+    master_fingerprint = models.CharField(_("マスター鍵の指紋"), max_length=16)
+    active = models.BooleanField(_("使用中"), default=False)
+    created_at = models.DateTimeField(_("作成日時"))
+    rewrapped_at = models.DateTimeField(_("再ラップ日時"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("データ鍵")
+        verbose_name_plural = _("データ鍵")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["active"], condition=models.Q(active=True), name="one_active_data_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.key_id

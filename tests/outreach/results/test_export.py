@@ -25,6 +25,7 @@ from django.test import Client
 from saikoku.core.models import AuditEntry
 from saikoku.outreach.results.services import results_export
 from saikoku.people.models import Phone
+from saikoku.privacy import keys
 from saikoku.privacy.models import CustodyLedgerEntry
 from support.calls import record_contact
 from support.personas import verified_client
@@ -305,6 +306,10 @@ def test_the_password_is_shown_once_and_the_file_downloads_once(contacts, ward_a
     assert result.password in response.content.decode()
     assert "別の経路で区に伝えてください" in response.content.decode()
     assert client.get("/exports/results/").content.decode().count(result.password) == 0
+    # While it waits, the package is encrypted with the data key: not even a ZIP.
+    [waiting] = list((data_dir / "exports").iterdir())
+    assert waiting.read_bytes().startswith(keys.BYTES_MAGIC)
+    assert b"PK\x03\x04" not in waiting.read_bytes()
     download = client.get(link)
     assert download.status_code == 200
     assert f'filename="{result.package_id}.zip"' in download["Content-Disposition"]

@@ -12,6 +12,7 @@ ledger (管理簿) and the audit trail in one transaction.
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import os
 import secrets
@@ -35,6 +36,8 @@ from saikoku.outreach.results.selectors import (
     contact_rows,
     phone_rows,
 )
+from saikoku.privacy import keys
+from saikoku.privacy.files import write_private_file
 from saikoku.privacy.services import custody_record
 
 if TYPE_CHECKING:
@@ -162,7 +165,9 @@ def results_export(
 # The download page's handout: the file waits under DATA_DIR/exports/ for an hour at
 # most and is deleted when downloaded. Its name is derived from the link's random token
 # and the user's id, so the link works only for the user who made the package and
-# nothing on disk says where a token leads.
+# nothing on disk says where a token leads. While it waits it is encrypted with the
+# data key (privacy/keys.py), bound to that name: a copy of the folder is of no use
+# without the master key, even to someone who learns the package's password.
 LINK_SECONDS = 60 * 60
 
 
@@ -206,10 +211,16 @@ def results_export_stage(*, actor: User, since: date | None, client_addr: str = 
     token = secrets.token_urlsafe(32)
     folder = exports_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    # The package id is known only once written: write under a temporary name.
-    staging = folder / f"{_stem(actor.pk, token)}.partial"
+    stem = _stem(actor.pk, token)
+    # The package id is known only once written: write under a temporary name, then
+    # keep only its encrypted form.
+    staging = folder / f"{stem}.partial"
     result = results_export(actor=actor, path=staging, since=since, client_addr=client_addr)
-    staging.rename(folder / f"{_stem(actor.pk, token)}--{result.package_id}.zip")
+    try:
+        blob = keys.encrypt_bytes(staging.read_bytes(), context=stem)
+        write_private_file(folder / f"{stem}--{result.package_id}.zip", blob)
+    finally:
+        staging.unlink(missing_ok=True)
     return StagedExport(result=result, token=token)
 
 
@@ -230,9 +241,16 @@ def results_export_take(*, actor: User, token: str, client_addr: str = "") -> tu
         path.rename(taken)
     except FileNotFoundError:
         raise Http404 from None
-    handle = taken.open("rb")
-    # Unlinked while open: the response still streams it, and no copy stays on disk.
-    os.unlink(taken)
+    try:
+        blob = taken.read_bytes()
+    finally:
+        # No copy stays on disk, whatever happens next.
+        os.unlink(taken)
+    try:
+        handle = io.BytesIO(keys.decrypt_bytes(blob, context=stem))
+    except keys.EncryptionError:
+        logger.exception("staged results package %s cannot be decrypted", package_id)
+        raise Http404 from None
     with transaction.atomic():
         _audit_export(actor, package_id, client_addr, {"kind": "results", "step": "download"})
     return handle, package_id
