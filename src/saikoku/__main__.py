@@ -32,6 +32,8 @@ COMMANDS: dict[str, str] = {
     "sms": "SMSの送信ワーカー（worker）と試験送信（test-send） / the SMS worker, a test send",
     "audit": "監査ログの検証（verify）と先頭（head） / verify the audit trail, print its head",
     "keys": "暗号鍵の状態（status）と更新（rotate） / encryption keys: status, rotate",
+    "backup": "暗号化したバックアップを作る / an encrypted backup of the database and files",
+    "restore": "バックアップを空のデータベースに復元する / restore a backup into an empty database",
     "returned-mail": "返戻郵便のCSVを一括登録する（import） / register returned mail from a CSV",
     "inquiries-overdue": "回答期限を過ぎた照会をタスクにする / overdue inquiries become tasks",
     "report": "業務報告書（monthly）とその作成ワーカー（worker） / the monthly report, its worker",
@@ -66,6 +68,9 @@ NO_DATABASE = frozenset(
         # Computes with the shipped rates when there is no database yet (its --help
         # says so): a late charge can be worked out before anything is imported.
         "late_charge",
+        # Restores into an empty database, or one that does not exist yet; it checks
+        # the target itself (privacy/backup.py, target_problem).
+        "restore",
     }
 )
 # Commands that create the embedded database: its folder must exist first.

@@ -102,6 +102,8 @@ ACTIONS = {
     "keys_rotate": gettext_lazy("マスター鍵の更新（データ鍵の再ラップ）"),
     "keys_reencrypt": gettext_lazy("データ鍵の更新と再暗号化"),
     "keys_destroy": gettext_lazy("データ鍵の破棄"),
+    "backup_create": gettext_lazy("バックアップの作成"),
+    "backup_restore": gettext_lazy("バックアップからの復元"),
     "inbound_task": gettext_lazy("受電からのタスク依頼"),
     "inbound_transfer": gettext_lazy("区職員への転送"),
     "late_charge_rate_register": gettext_lazy("延滞金の割合の登録"),
@@ -363,7 +365,12 @@ def chain_head() -> dict[str, Any]:
     `verify_chain(expected_head=...)` proves nothing was cut off after it.
     """
     last = AuditEntry.objects.order_by("-seq").values_list("seq", "hash", "at").first()
-    count = AuditEntry.objects.count()
+    return head_of(last, AuditEntry.objects.count())
+
+
+def head_of(last: tuple[int, str, datetime.datetime] | None, count: int) -> dict[str, Any]:
+    """The head in `chain_head`'s form from the last entry's (seq, hash, at) and the
+    number of entries, for a reader of another copy of the table (a backup's snapshot)."""
     if last is None:
         return {"seq": 0, "hash": GENESIS_HASH, "at": None, "count": count}
     return {"seq": last[0], "hash": last[1], "at": _iso(last[2]), "count": count}
