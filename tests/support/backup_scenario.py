@@ -1,0 +1,108 @@
+"""What the backup and erasure tests do inside an installation, as a process of its
+own on that installation's database (support/backups.py runs it):
+
+    python -m support.backup_scenario setup PACKAGE.zip TEXT   # import, store a file
+    python -m support.backup_scenario read-file NAME
+    python -m support.backup_scenario audit-tail N
+    python -m support.backup_scenario write-during-backup OUT
+
+The last starts a thread that appends audit entries without pause and takes a backup
+while it writes; it prints the entry counts when the backup started and ended.
+Each command prints one JSON line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "saikoku.settings")
+
+
+def _setup(package: str, text: str) -> dict[str, Any]:
+    from saikoku.interchange.services import package_import
+    from saikoku.privacy.files import encrypted_file_store
+
+    result = package_import(path=Path(package), password=None)
+    stored = encrypted_file_store(text.encode("utf-8"), purpose="inquiries")
+    return {"status": result.status, "stored": stored}
+
+
+def _read_file(name: str) -> dict[str, Any]:
+    from saikoku.privacy.files import encrypted_file_read
+
+    return {"text": encrypted_file_read(name).decode("utf-8")}
+
+
+def _audit_tail(count: int) -> list[dict[str, Any]]:
+    from saikoku.core.models import AuditEntry
+
+    entries = AuditEntry.objects.order_by("-seq")[:count]
+    return [
+        {"seq": e.seq, "action": e.action, "object_id": e.object_id, "detail": e.detail}
+        for e in entries
+    ]
+
+
+def _write_during_backup(out: str) -> dict[str, Any]:
+    from django.db import connection
+
+    from saikoku.core.audit import audit_record
+    from saikoku.core.models import AuditEntry
+    from saikoku.privacy.backup import backup_create
+
+    stop = threading.Event()
+    written = [0]
+
+    def writer() -> None:
+        try:
+            while not stop.is_set():
+                audit_record(actor=None, action="search", detail={"q": f"w{written[0]}"})
+                written[0] += 1
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    while written[0] < 20:
+        time.sleep(0.01)
+    start = AuditEntry.objects.count()
+    result = backup_create(out=Path(out))
+    end = AuditEntry.objects.count()
+    time.sleep(0.1)
+    stop.set()
+    thread.join()
+    return {
+        "start": start,
+        "end": end,
+        "final": AuditEntry.objects.count(),
+        "head": result.audit_head,
+        "sha256": result.sha256,
+    }
+
+
+def main(argv: list[str]) -> None:
+    import django
+
+    django.setup()
+    command, *args = argv
+    if command == "setup":
+        found: Any = _setup(*args)
+    elif command == "read-file":
+        found = _read_file(args[0])
+    elif command == "audit-tail":
+        found = _audit_tail(int(args[0]))
+    elif command == "write-during-backup":
+        found = _write_during_backup(args[0])
+    else:
+        raise SystemExit(f"unknown command {command}")
+    sys.stdout.write(json.dumps(found, ensure_ascii=False) + "\n")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
