@@ -34,6 +34,7 @@ COMMANDS: dict[str, str] = {
     "keys": "暗号鍵の状態（status）と更新（rotate） / encryption keys: status, rotate",
     "backup": "暗号化したバックアップを作る / an encrypted backup of the database and files",
     "restore": "バックアップを空のデータベースに復元する / restore a backup into an empty database",
+    "erase": "個人データを消去し消去報告書を作る / erase personal data, the erasure certificate",
     "returned-mail": "返戻郵便のCSVを一括登録する（import） / register returned mail from a CSV",
     "inquiries-overdue": "回答期限を過ぎた照会をタスクにする / overdue inquiries become tasks",
     "report": "業務報告書（monthly）とその作成ワーカー（worker） / the monthly report, its worker",

@@ -158,6 +158,8 @@ MASTER_KEY_GENERATED_FILE = None if env_str("SAIKOKU_MASTER_KEY") else DATA_DIR 
 BACKUP_KEY = env_str("SAIKOKU_BACKUP_KEY") or _lazy_secret("backup_key")
 # Where the generated development key lives; None when given (production gives it).
 BACKUP_KEY_GENERATED_FILE = None if env_str("SAIKOKU_BACKUP_KEY") else DATA_DIR / ".backup_key"
+# The contract the erasure certificate (消去報告書) names (privacy/certificate.py).
+SAIKOKU_CONTRACT_NAME = os.environ.get("SAIKOKU_CONTRACT_NAME", "催告等事務センター運営業務委託")
 ALLOWED_HOSTS = env_list("SAIKOKU_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("SAIKOKU_CSRF_TRUSTED_ORIGINS", [])
 # Reverse proxies whose X-Forwarded-For the audit trail believes (core/audit.py); the

@@ -4,6 +4,9 @@ own on that installation's database (support/backups.py runs it):
     python -m support.backup_scenario setup PACKAGE.zip TEXT   # import, store a file
     python -m support.backup_scenario read-file NAME
     python -m support.backup_scenario audit-tail N
+    python -m support.backup_scenario import PACKAGE.zip
+    python -m support.backup_scenario store-file TEXT
+    python -m support.backup_scenario log TEXT     # one warning line in the log file
     python -m support.backup_scenario write-during-backup OUT
 
 The last starts a thread that appends audit entries without pause and takes a backup
@@ -95,6 +98,19 @@ def main(argv: list[str]) -> None:
         found: Any = _setup(*args)
     elif command == "read-file":
         found = _read_file(args[0])
+    elif command == "import":
+        from saikoku.interchange.services import package_import
+
+        found = {"status": package_import(path=Path(args[0]), password=None).status}
+    elif command == "store-file":
+        from saikoku.privacy.files import encrypted_file_store
+
+        found = {"stored": encrypted_file_store(args[0].encode("utf-8"), purpose="inquiries")}
+    elif command == "log":
+        import logging
+
+        logging.getLogger("django.request").warning(args[0])
+        found = {"logged": True}
     elif command == "audit-tail":
         found = _audit_tail(int(args[0]))
     elif command == "write-during-backup":

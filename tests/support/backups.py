@@ -124,6 +124,23 @@ class Place:
         finally:
             db.close()
 
+    def raw_bytes(self) -> dict[str, bytes]:
+        """What the installation holds, as bytes: the SQLite file and its WAL, or each
+        PostgreSQL table through COPY, and every file of the data folder."""
+        held: dict[str, bytes] = {}
+        if self.name:
+            import psycopg
+
+            with psycopg.connect(dbname=self.name, **_server()) as db, db.cursor() as cursor:
+                for table in self.tables():
+                    with cursor.copy(f'COPY "{table}" TO STDOUT') as copy:
+                        held[f"table {table}"] = b"".join(bytes(chunk) for chunk in copy)
+        if self.folder.exists():
+            for path in sorted(p for p in self.folder.rglob("*") if p.is_file()):
+                if path.suffix != ".pdf":  # the certificate: compressed, read apart
+                    held[str(path.relative_to(self.folder))] = path.read_bytes()
+        return held
+
 
 @contextmanager
 def places(tmp_path: Path, *names: str) -> Iterator[list[Place]]:

@@ -104,6 +104,7 @@ ACTIONS = {
     "keys_destroy": gettext_lazy("データ鍵の破棄"),
     "backup_create": gettext_lazy("バックアップの作成"),
     "backup_restore": gettext_lazy("バックアップからの復元"),
+    "erase": gettext_lazy("個人データの消去"),
     "inbound_task": gettext_lazy("受電からのタスク依頼"),
     "inbound_transfer": gettext_lazy("区職員への転送"),
     "late_charge_rate_register": gettext_lazy("延滞金の割合の登録"),

@@ -27,3 +27,24 @@ class ImportedPackage(models.Model):
 
     def __str__(self) -> str:
         return self.package_id
+
+
+class PackageResident(models.Model):
+    """Which residents a package named (persons, or the payer of any other row): what
+    a package alone brought is its residents that no other package named, and only
+    those are erased with it (`saikoku erase --package`, privacy/erasure.py)."""
+
+    package = models.ForeignKey(ImportedPackage, on_delete=models.CASCADE, related_name="+")
+    resident_no = models.CharField(_("住民番号"), max_length=20, db_index=True)
+
+    class Meta:
+        verbose_name = _("パッケージの住民")
+        verbose_name_plural = _("パッケージの住民")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["package", "resident_no"], name="one_row_per_package_resident"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.package_id} {self.resident_no}"

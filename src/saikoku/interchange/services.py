@@ -17,6 +17,7 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -26,7 +27,7 @@ from saikoku.core.audit import audit_record
 from saikoku.core.models import User
 from saikoku.interchange.hooks import run_after_import
 from saikoku.interchange.loader import load_package
-from saikoku.interchange.models import ImportedPackage
+from saikoku.interchange.models import ImportedPackage, PackageResident
 from saikoku.interchange.reader import (
     MANIFEST,
     Limits,
@@ -137,6 +138,7 @@ def package_import(
                 files.setdefault(name, {}).update(figures)
             record.files = files
             record.save(update_fields=["files"])
+            _record_residents(record, parsed)
             # What other apps derive from the new rows (promises kept by the payments
             # just loaded, paid-up payers off the lists, …), in this transaction.
             run_after_import(package_id=package_id, today=timezone.localdate())
@@ -172,6 +174,42 @@ def package_import(
     refresh_planner_statistics()
     logger.info("package %s imported: %s", package_id, counts)
     return ImportResult(IMPORTED, package_id, log.finish(), counts, manifest.kind, sha256)
+
+
+def _record_residents(record: ImportedPackage, parsed: Any) -> None:
+    """Which residents the package named: in persons.csv, as the payer of a row, or
+    through the notice of a bill or payment (the erasure of one package erases only
+    the residents no other package named)."""
+    numbers: set[str] = set()
+    by_notice: dict[tuple[Any, Any, Any], str] = {}
+    notices: set[tuple[Any, Any, Any]] = set()
+    for records in parsed.records.values():
+        for row in records:
+            number = getattr(row, "resident_no", None) or getattr(row, "payer_resident_no", None)
+            notice = getattr(row, "notice_no", None)
+            key = (getattr(row, "levy", None), getattr(row, "fiscal_year", None), notice)
+            if number:
+                numbers.add(number)
+                if notice:
+                    by_notice[key] = number
+            elif notice:
+                notices.add(key)
+    unknown = notices - set(by_notice)
+    if unknown:
+        from saikoku.arrears.models import Assessment
+
+        wanted = sorted({key[2] for key in unknown})
+        for start in range(0, len(wanted), 2000):
+            found = Assessment.objects.filter(notice_no__in=wanted[start : start + 2000])
+            for levy, year, notice, number in found.values_list(
+                "levy", "fiscal_year", "notice_no", "payer__resident_no"
+            ):
+                if (levy, year, notice) in unknown:
+                    numbers.add(number)
+    PackageResident.objects.bulk_create(
+        [PackageResident(package=record, resident_no=n) for n in sorted(numbers)],
+        batch_size=5000,
+    )
 
 
 # The tables a package writes (interchange/loader.py).
