@@ -17,6 +17,8 @@ PEOPLE: dict[str, dict[str, str]] = {
         "resident_no": "310000000001", "household_no": "8100001", "name": "榎本 消太郎",
         "name_kana": "エノモト ショウタロウ", "phone": "090-4321-8765", "account": "8642097",
         "address": "東京都新宿区百人町九丁目9-91", "caution_note": "夜間の訪問不可・犬あり",
+        # Not a valid number: the import's report quotes it.
+        "phone_2": "03-9876-54",
     },
     "A2": {
         "resident_no": "310000000002", "household_no": "8100001", "name": "榎本 消花",
@@ -43,7 +45,8 @@ def values(key: str) -> list[str]:
     person = PEOPLE[key]
     digits = person["phone"].replace("-", "")[1:]
     found = [person[f] for f in ("name", "name_kana", "phone", "account", "address")]
-    return [*found, digits, *([person["caution_note"]] if person["caution_note"] else [])]
+    extra = [person[f] for f in ("caution_note", "phone_2") if person.get(f)]
+    return [*found, digits, *extra]
 
 
 def _rows(keys: list[str], serial: int) -> dict[str, list[dict[str, Any]]]:
@@ -56,7 +59,8 @@ def _rows(keys: list[str], serial: int) -> dict[str, list[dict[str, Any]]]:
                 "resident_no": p["resident_no"], "household_no": p["household_no"],
                 "is_householder": "1" if first else "0", "name": p["name"],
                 "name_kana": p["name_kana"], "birth_date": "1970-01-01", "address": p["address"],
-                "phone_1": p["phone"], "caution": "1" if p["caution_note"] else "0",
+                "phone_1": p["phone"], "phone_2": p.get("phone_2", ""),
+                "caution": "1" if p["caution_note"] else "0",
                 "caution_note": p["caution_note"],
             }
         )  # fmt: skip

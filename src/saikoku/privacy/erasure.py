@@ -384,29 +384,34 @@ def _remove_backups(result: ErasureResult) -> None:
 _QUERY = re.compile(r"\?[^\s\"']+")
 
 
-def _scrub_log(values: set[str]) -> int:
-    """Blanks the erased values and every URL query string (search words) in the log
-    file and its rotated copies; returns how many lines changed."""
+def _log_files() -> list[Path]:
     if settings.LOG_FILE == "-":
-        return 0
+        return []
     log = Path(settings.LOG_FILE)
+    if not log.parent.is_dir():
+        return []
+    return sorted(p for p in log.parent.glob(log.name + "*") if p.is_file())
+
+
+def _scrub_lines(paths: Iterable[Path], values: set[str], *, queries: bool) -> int:
+    """Blanks the erased values (and, with `queries`, every URL query string: search
+    words) in these text files, rewriting only the files that change; returns how many
+    lines changed."""
     automaton = _automaton(values)
     ordered = sorted(values)
     changed = 0
-    for path in sorted(log.parent.glob(log.name + "*")) if log.parent.is_dir() else []:
-        if not path.is_file():
-            continue
+    for path in paths:
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines(keepends=True)
         out = []
         for line in lines:
-            new = _QUERY.sub("?[erased]", line)
-            for index in sorted(
-                _hits(automaton, new.encode("utf-8")), key=lambda i: -len(ordered[i])
-            ):
+            new = _QUERY.sub("?[erased]", line) if queries else line
+            found = _hits(automaton, new.encode("utf-8"))
+            for index in sorted(found, key=lambda i: -len(ordered[i])):
                 new = new.replace(ordered[index], "[erased]")
             changed += new != line
             out.append(new)
-        path.write_text("".join(out), encoding="utf-8")
+        if out != lines:
+            path.write_text("".join(out), encoding="utf-8")
     return changed
 
 
@@ -456,33 +461,42 @@ def _scan_places() -> Iterator[tuple[str, bytes]]:
         if folder.is_dir():
             for file in sorted(p for p in folder.rglob("*") if p.is_file()):
                 yield str(file), file.read_bytes()
-    if settings.LOG_FILE != "-":
-        log = Path(settings.LOG_FILE)
-        for file in sorted(log.parent.glob(log.name + "*")) if log.parent.is_dir() else []:
-            if file.is_file():
-                yield str(file), file.read_bytes()
+    for file in _log_files():
+        yield str(file), file.read_bytes()
 
 
-def _audit_text() -> bytes:
+def _audit_hits(finder: Any) -> set[int]:
+    """The erased values found in the kept audit trail's object ids and details, read
+    in pages so that a long trail never sits in memory whole."""
     from saikoku.core.models import AuditEntry
 
-    parts: list[str] = []
+    hits: set[int] = set()
     rows = AuditEntry.objects.order_by("seq").values_list("object_id", "detail")
+    page: list[str] = []
     for object_id, detail in rows.iterator(chunk_size=5000):
-        parts.append(f"{object_id}\n{detail}\n")
-    return "".join(parts).encode("utf-8")
+        page.append(f"{object_id}\n{detail}\n")
+        if len(page) >= 5000:
+            hits |= _hits(finder, "".join(page).encode("utf-8"))
+            page = []
+    return hits | _hits(finder, "".join(page).encode("utf-8"))
+
+
+def _shared(values: set[str], kept: set[str]) -> set[str]:
+    """The erased values that occur in a kept resident's values too."""
+    finder = _automaton(values)
+    ordered = sorted(values)
+    shared: set[str] = set()
+    for text in _chunked_text(kept):
+        shared |= {ordered[i] for i in _hits(finder, text)}
+    return shared
 
 
 def _scan(values: set[str], kept: set[str], scan: ScanResult) -> None:
-    shared_finder = _automaton(values)
-    ordered = sorted(values)
-    shared = set()
-    for text in _chunked_text(kept):
-        shared |= {ordered[i] for i in _hits(shared_finder, text)}
+    shared = _shared(values, kept)
     needles = values - shared
     scan.needles, scan.shared = len(needles), len(shared)
     finder = _automaton(needles)
-    audit_hits = _hits(finder, _audit_text())
+    audit_hits = _audit_hits(finder)
     scan.in_audit_trail = len(audit_hits)
     for place, data in _scan_places():
         scan.places.append(place)
@@ -559,7 +573,7 @@ def _finish(
     tables: set[str],
 ) -> ErasureResult:
     _remove_backups(result)
-    result.log_lines = _scrub_log(values)
+    result.log_lines += _scrub_lines(_log_files(), values, queries=True)
     with transaction.atomic():
         _ledger_erased(result, actor)
     _vacuum(tables, result)
@@ -696,6 +710,15 @@ def erase_package(*, package_id: str, actor: Any | None = None, handler: str = "
 
         search_index_sync()
     result.files = _remove_stored(stored)
+    # Result packages waiting for download are short-lived and may hold the erased
+    # payers; import reports quote values of the rows they name.
+    result.files += _remove_tree_contents(Path(settings.DATA_DIR) / "exports")
+    reports = Path(settings.DATA_DIR) / "reports"
+    if reports.is_dir():
+        shared = _shared(values, kept_values)
+        result.log_lines += _scrub_lines(
+            sorted(reports.glob("*.csv")), values - shared, queries=False
+        )
     tables = {m._meta.db_table for m in found} | {"people_household", "interchange_packageresident"}
     return _finish(
         result,
