@@ -37,6 +37,7 @@ from saikoku.interchange.reader import (
 )
 from saikoku.interchange.report import Problem, ProblemLog, write_report
 from saikoku.interchange.spec import REQUIRED_IN_FULL, SPECS
+from saikoku.interchange.upsert import upsert
 from saikoku.interchange.validation import validate_package
 from saikoku.interchange.writer import file_sha256
 from saikoku.privacy.services import custody_record
@@ -206,9 +207,13 @@ def _record_residents(record: ImportedPackage, parsed: Any) -> None:
             ):
                 if (levy, year, notice) in unknown:
                     numbers.add(number)
-    PackageResident.objects.bulk_create(
-        [PackageResident(package=record, resident_no=n) for n in sorted(numbers)],
-        batch_size=5000,
+    # The package's row is new in this transaction: none of its pairs exists yet.
+    upsert(
+        PackageResident,
+        ["package_id", "resident_no"],
+        [(record.pk, n) for n in sorted(numbers)],
+        unique=["package_id", "resident_no"],
+        fresh=True,
     )
 
 
