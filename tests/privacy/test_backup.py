@@ -168,6 +168,10 @@ def test_a_damaged_foreign_or_unfitting_backup_is_refused_touching_nothing(tmp_p
         )
         assert audit_key.returncode == 1
         assert "SAIKOKU_AUDIT_KEY" in one_line_error(audit_key, "restore")
+        for name in ("SAIKOKU_BACKUP_KEY", "SAIKOKU_AUDIT_KEY", "SAIKOKU_MASTER_KEY"):
+            keyless = target.saikoku("restore", str(archive), **{name: ""})
+            assert keyless.returncode == 1
+            assert name in one_line_error(keyless, "restore")
         missing = target.saikoku("restore", str(tmp_path / "none.skb"))
         assert missing.returncode == 2
         # Nothing was touched: no table, no file, no folder left behind.

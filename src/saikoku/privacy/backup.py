@@ -767,12 +767,29 @@ def _prove(manifest: dict[str, Any]) -> int:
     return verified.checked
 
 
+def _keys_given() -> None:
+    """A restore needs the keys the backup was made with: one that would be generated
+    now (an unset key in a fresh data folder) cannot be it, and is not created."""
+    for name, generated in (
+        ("SAIKOKU_BACKUP_KEY", settings.BACKUP_KEY_GENERATED_FILE),
+        ("SAIKOKU_AUDIT_KEY", settings.AUDIT_KEY_FILE),
+        ("SAIKOKU_MASTER_KEY", settings.MASTER_KEY_GENERATED_FILE),
+    ):
+        if generated is not None and not Path(generated).exists():
+            raise BackupError(
+                "no_key",
+                _("%(name)s（または %(name)s_FILE）にバックアップ時の鍵を設定してください。")
+                % {"name": name},
+            )
+
+
 def backup_restore(*, source: Path, actor: Any | None = None) -> RestoreResult:
     """Restores a backup into the configured (empty) database and files folder, then
     proves it. Everything is decrypted and checked before anything is touched; a
     refusal (BackupError) leaves the target as it was. A BackupError with code
     "unproven" comes after the restore: the data are in place but not as recorded."""
     source = Path(source)
+    _keys_given()
     engine = _engine()
     sqlite_target = (
         Path(settings.DATABASES[DEFAULT_DB_ALIAS]["NAME"]).parent if engine == "sqlite" else None

@@ -47,6 +47,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from saikoku.core.audit import audit_record, chain_head
+from saikoku.logfile import log_files
 from saikoku.privacy import keys
 
 CHUNK = 2000
@@ -384,15 +385,6 @@ def _remove_backups(result: ErasureResult) -> None:
 _QUERY = re.compile(r"\?[^\s\"']+")
 
 
-def _log_files() -> list[Path]:
-    if settings.LOG_FILE == "-":
-        return []
-    log = Path(settings.LOG_FILE)
-    if not log.parent.is_dir():
-        return []
-    return sorted(p for p in log.parent.glob(log.name + "*") if p.is_file())
-
-
 def _scrub_lines(paths: Iterable[Path], values: set[str], *, queries: bool) -> int:
     """Blanks the erased values (and, with `queries`, every URL query string: search
     words) in these text files, rewriting only the files that change; returns how many
@@ -461,7 +453,7 @@ def _scan_places() -> Iterator[tuple[str, bytes]]:
         if folder.is_dir():
             for file in sorted(p for p in folder.rglob("*") if p.is_file()):
                 yield str(file), file.read_bytes()
-    for file in _log_files():
+    for file in log_files():
         yield str(file), file.read_bytes()
 
 
@@ -573,7 +565,7 @@ def _finish(
     tables: set[str],
 ) -> ErasureResult:
     _remove_backups(result)
-    result.log_lines += _scrub_lines(_log_files(), values, queries=True)
+    result.log_lines += _scrub_lines(log_files(), values, queries=True)
     with transaction.atomic():
         _ledger_erased(result, actor)
     _vacuum(tables, result)
