@@ -37,6 +37,7 @@ from saikoku.backoffice.inquiries import inquiry_register
 from saikoku.backoffice.models import CounterpartKind, Task
 from saikoku.inbound.models import InboundCall, TransferReason
 from saikoku.outreach.models import CallList, CallListEntry, ContactRecord
+from saikoku.privacy.services import custody_record
 from saikoku.sms.services import sms_template_save
 from support.cti import event, post_event
 from support.personas import PASSWORD, make_user, verified_client
@@ -155,6 +156,16 @@ def world(tmp_path, settings):
             due_on=dt.date(2025, 11, 30),
         ),
         "inbound_call": inbound,
+        "custody_entry": custody_record(
+            direction="handed_over",
+            actor=people["admin"],
+            handler="admin",
+            package_id="RESULTS-BAD-INPUT",
+            content="区への引渡",
+            files=[],
+            sha256="",
+            password_required=True,
+        ),
         "sms_template": sms_template_save(
             actor=people["sv"],
             name="納期限のお知らせ",
@@ -236,9 +247,17 @@ def uses(world) -> dict[str, Use]:
                 "handler": "山田",
                 "content": "返戻郵便",
                 "quantity": "3",
+                "quantity_unit": "envelopes",
                 "medium": "paper",
                 "counterpart": "税務課",
             },
+        ),
+        "LedgerFilterForm": Use("get", reverse("custody_ledger"), p["admin"]),
+        "LedgerDoneForm": Use(
+            "post",
+            reverse("custody_done", args=[world["custody_entry"].pk, "password"]),
+            p["admin"],
+            {"at": "2025-11-06 09:00", "by": "鈴木"},
         ),
         "MfaCodeForm": Use("post", reverse("mfa_verify"), p["sv"], login="password"),
         "EnrolCodeForm": Use("post", reverse("mfa_enrol"), p["newcomer"], login="password"),

@@ -112,7 +112,8 @@ def test_paper_handoffs_are_entered_in_the_custody_ledger(supervisor, operator):
     client = logged_in_client(supervisor)
     response = client.post(reverse("custody_ledger"), {
         "at": "2025-11-05T10:30", "direction": "received", "handler": "佐藤", "content": "返戻郵便",
-        "quantity": "12", "medium": "paper", "counterpart": "税務課 山田",
+        "quantity": "12", "quantity_unit": "envelopes", "medium": "paper",
+        "counterpart": "税務課 山田",
         "return_or_destroy_on": "2025-12-05",
     })  # fmt: skip
     assert response.status_code == 302

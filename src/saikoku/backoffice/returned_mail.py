@@ -36,7 +36,7 @@ from saikoku.backoffice.services import task_create
 from saikoku.core.audit import audit_record
 from saikoku.core.models import DEPARTMENT_LEVIES, Department
 from saikoku.people.models import Resident
-from saikoku.privacy.models import CustodyDirection, CustodyMedium
+from saikoku.privacy.models import CustodyDirection, CustodyMedium, QuantityUnit
 from saikoku.privacy.services import custody_record
 
 if TYPE_CHECKING:
@@ -316,6 +316,7 @@ def returned_mail_hand_over(
             sha256="",
             medium=CustodyMedium.PAPER,
             quantity=count,
+            quantity_unit=QuantityUnit.ENVELOPES,
             counterpart=counterpart,
             at=now,
         )

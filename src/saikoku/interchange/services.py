@@ -154,6 +154,7 @@ def package_import(
                     for name, entry in files.items()
                 ],
                 sha256=sha256,
+                password_required=bool(password),
             )
             audit_record(
                 actor=actor,

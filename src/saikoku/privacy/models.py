@@ -10,6 +10,16 @@ class CustodyDirection(models.TextChoices):
     HANDED_OVER = "handed_over", _("引渡")
     ERASED = "erased", _("消去")
     DESTROYED = "destroyed", _("廃棄")
+    # The audit chain's head of the day, so that a tail cut off later shows
+    # against what the ledger kept (saikoku audit head --ledger).
+    AUDIT_HEAD = "audit_head", _("監査証跡の先頭")
+
+
+class QuantityUnit(models.TextChoices):
+    ROWS = "rows", _("件")
+    SHEETS = "sheets", _("枚")
+    ENVELOPES = "envelopes", _("通")
+    PIECES = "pieces", _("点")
 
 
 class CustodyMedium(models.TextChoices):
@@ -47,6 +57,17 @@ class CustodyLedgerEntry(models.Model):
     # When paper or media must go back to the ward, or be destroyed.
     return_or_destroy_on = models.DateField(_("返却・廃棄予定日"), null=True, blank=True)
     recorded_at = models.DateTimeField(_("記録日時"), null=True, blank=True)
+    quantity_unit = models.CharField(
+        _("単位"), max_length=10, choices=QuantityUnit.choices, default=QuantityUnit.ROWS
+    )
+    # An encrypted file's password travels apart from the file (checklist): when it
+    # was delivered, and by whom. Only entries that need one are asked for it.
+    password_required = models.BooleanField(_("パスワード別送"), default=False)
+    password_delivered_at = models.DateTimeField(_("パスワード送付日時"), null=True, blank=True)
+    password_delivered_by = models.CharField(_("パスワード送付者"), max_length=150, blank=True)
+    # When paper or media went back to the ward or were destroyed, and by whom.
+    closed_at = models.DateTimeField(_("返却・廃棄日時"), null=True, blank=True)
+    closed_by = models.CharField(_("返却・廃棄の実施者"), max_length=150, blank=True)
 
     class Meta:
         verbose_name = _("管理簿")
@@ -55,6 +76,14 @@ class CustodyLedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_direction_display()} {self.package_id}"
+
+    @property
+    def password_pending(self) -> bool:
+        return self.password_required and self.password_delivered_at is None
+
+    @property
+    def return_pending(self) -> bool:
+        return self.return_or_destroy_on is not None and self.closed_at is None
 
 
 class DataKey(models.Model):

@@ -197,6 +197,8 @@ def test_the_handoff_is_in_the_custody_ledger_and_the_audit_trail(contacts, ward
     assert entry.handler == "admin1"
     assert entry.sha256 == hashlib.sha256(result.path.read_bytes()).hexdigest()
     assert entry.total_rows == 6
+    # Its password travels apart: the entry stays open until that is recorded.
+    assert entry.password_required and entry.password_delivered_at is None
     members = read_package(result.path, result.password)
     assert entry.files == [
         {"name": name, "rows": 3, "sha256": hashlib.sha256(members[name]).hexdigest()}

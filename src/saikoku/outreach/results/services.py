@@ -142,6 +142,7 @@ def results_export(
                     for name, entry in manifest["files"].items()
                 ],
                 sha256=sha256,
+                password_required=True,
             )
             _audit_export(
                 actor,

@@ -47,8 +47,14 @@ class Command(BaseCommand):
         )
         verify.add_argument("--expect-seq", type=int, help="区に渡した先頭の seq")
         verify.add_argument("--expect-hash", help="区に渡した先頭の hash")
+        verify.add_argument(
+            "--ledger", action="store_true", help="管理簿に記録した最後の先頭と照合する"
+        )
         head = sub.add_parser("head", help="連鎖の先頭 (最後の記録) を表示する")
         head.add_argument("--json", action="store_true", help="JSON で出力する")
+        head.add_argument(
+            "--ledger", action="store_true", help="先頭を管理簿に記録する (毎日の実行)"
+        )
         analyze_ = sub.add_parser(
             "analyze", help="期間の異常 (勤務時間外、業務外の閲覧など) を示す"
         )
@@ -63,6 +69,11 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["subcommand"] == "head":
+            if options["ledger"]:
+                # The management command is where the audit trail meets the ledger.
+                from saikoku.privacy.services import custody_audit_head_record
+
+                custody_audit_head_record()
             self._head(as_json=options["json"])
         elif options["subcommand"] == "analyze":
             self._analyze(options)
@@ -139,6 +150,19 @@ class Command(BaseCommand):
 def _expected_head(options: dict[str, Any]) -> dict[str, Any] | None:
     head_file = options.get("head_file")
     seq, digest = options.get("expect_seq"), options.get("expect_hash")
+    if options.get("ledger"):
+        if head_file or seq is not None or digest is not None:
+            raise CommandError(
+                _("--ledger は --head-file や --expect-seq と同時に指定できません。")
+            )
+        from saikoku.privacy.services import custody_latest_audit_head
+
+        kept = custody_latest_audit_head()
+        if kept is None:
+            raise CommandError(
+                _("管理簿に監査証跡の先頭の記録がありません (audit head --ledger)。")
+            )
+        return kept
     if head_file and (seq is not None or digest is not None):
         raise CommandError(_("--head-file と --expect-seq/--expect-hash は同時に指定できません。"))
     if head_file:
