@@ -175,12 +175,27 @@ SAIKOKU_ALLOWED_NETWORKS_CONTRACTOR = env_networks(
     "SAIKOKU_ALLOWED_NETWORKS_CONTRACTOR", EVERYWHERE
 )
 
+
+def database_from_url(url: str, conn_max_age: int = 0) -> dict:
+    """Django's database settings from DATABASE_URL. The query string's parameters go
+    to the driver as they are (psycopg's connection parameters), which is how a
+    PostgreSQL URL names several servers for failover: dj-database-url cannot read
+    `host1:port1,host2:port2` in the URL's host part, so the servers go in the query,
+    `postgres://user@/name?host=h1,h2&port=p1,p2&target_session_attrs=read-write`
+    (docs/operations/failover.md), and libpq connects to the first that accepts
+    writes."""
+    return dict(dj_database_url.parse(url, conn_max_age=conn_max_age))
+
+
 DATABASES = {
-    "default": dj_database_url.parse(
+    "default": database_from_url(
         os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'saikoku.sqlite3'}",
         conn_max_age=env_int("SAIKOKU_DB_CONN_MAX_AGE", 0),
     )
 }
+# /readyz (web/health.py) reports the server not ready while a task ready to start has
+# waited longer than this many seconds: no worker is taking the queue.
+SAIKOKU_READY_QUEUE_MAX_AGE = env_int("SAIKOKU_READY_QUEUE_MAX_AGE", 300)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers go on while an import writes; IMMEDIATE avoids lock upgrades
     # failing half-way through a transaction.

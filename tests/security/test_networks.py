@@ -29,7 +29,7 @@ def networks(settings):
     cache.clear()
 
 
-PAGES = [(n, p) for n, p in PATTERNS if n != "healthz"]
+PAGES = [(n, p) for n, p in PATTERNS if n not in ("healthz", "readyz")]
 
 
 @pytest.mark.parametrize("name,pattern", PAGES, ids=[n for n, _ in PAGES])
@@ -40,8 +40,9 @@ def test_every_url_refuses_an_address_outside_every_network(name, pattern):
     assert REFUSED in page and '<html lang="ja">' in page
 
 
-def test_the_health_check_answers_anywhere():
+def test_the_health_checks_answer_anywhere():
     assert Client(REMOTE_ADDR=ELSEWHERE).get(reverse("healthz")).status_code == 200
+    assert Client(REMOTE_ADDR=ELSEWHERE).get(reverse("readyz")).status_code == 200
 
 
 def test_a_contractor_user_is_refused_on_the_ward_network_and_audited_once(operator):

@@ -21,7 +21,7 @@ from saikoku.core.audit import audit_record, client_address
 class AllowedNetworkMiddleware:
     """Refuses every request from outside the allowed networks (core/networks.py) with
     a plain Japanese 403 page: for a logged-in user, their organisation's networks;
-    before login, any organisation's. Only the health check (monitoring, no data) and
+    before login, any organisation's. Only the health checks (monitoring, no data) and
     static files are answered anywhere. Must come after AuthenticationMiddleware."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -32,7 +32,7 @@ class AllowedNetworkMiddleware:
 
         path = request.path_info
         if (
-            path == reverse("healthz")
+            path in (reverse("healthz"), reverse("readyz"))
             or path.startswith("/" + settings.STATIC_URL.lstrip("/"))
             or request_allowed(request)
         ):
@@ -148,7 +148,16 @@ def _to_login(request: HttpRequest) -> HttpResponse:
 def _mfa_open_paths() -> frozenset[str]:
     """What a session may reach before its second factor: the MFA pages themselves and
     what logging in or out needs."""
-    names = ("mfa_verify", "mfa_enrol", "login", "logout", "set_language", "healthz", "favicon")
+    names = (
+        "mfa_verify",
+        "mfa_enrol",
+        "login",
+        "logout",
+        "set_language",
+        "healthz",
+        "readyz",
+        "favicon",
+    )
     return frozenset(reverse(name) for name in names)
 
 

@@ -1,13 +1,14 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from saikoku.web import audit_views, views
+from saikoku.web import audit_views, health, views
 
 urlpatterns = [
     path("login/", views.ConsoleLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("overview/", views.overview, name="overview"),
     path("session/keepalive/", views.session_keepalive, name="session_keepalive"),
