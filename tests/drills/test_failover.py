@@ -59,11 +59,12 @@ def test_synchronous_failover_loses_no_acknowledged_write(template, drill_root):
             operators = operators_for(app, template.sessions)
             for operator in operators:
                 operator.start()
-            _wait_for_writes(operators, 40)
+            _wait_for_writes(operators, 24)
 
             killed_at = time.monotonic()
             primary.kill()
             promotion = standby.promote()
+            promoted_at = time.monotonic()
             # The app serves again with the first save acknowledged by every operator
             # after the kill.
             deadline = time.monotonic() + 60
@@ -78,7 +79,7 @@ def test_synchronous_failover_loses_no_acknowledged_write(template, drill_root):
                 for w in o.acknowledged
                 if w.acknowledged_at > killed_at
             )
-            time.sleep(1)  # a little more work on the promoted server
+            time.sleep(0.5)  # a little more work on the promoted server
             for operator in operators:
                 operator.stop_event.set()
             for operator in operators:
@@ -95,8 +96,9 @@ def test_synchronous_failover_loses_no_acknowledged_write(template, drill_root):
         assert verified.returncode == 0, verified.stdout + verified.stderr
         print(
             f"\n[failover] synchronous: {writes} acknowledged saves, none lost;"
-            f" promotion {promotion:.2f} s; the app served again"
-            f" {serving_again - killed_at:.2f} s after the kill; load {os.getloadavg()[0]:.2f}"
+            f" promotion {promotion:.2f} s (promoted {promoted_at - killed_at:.2f} s after the"
+            f" kill); the app served again {serving_again - killed_at:.2f} s after the kill;"
+            f" load {os.getloadavg()[0]:.2f}"
         )
 
 
@@ -110,7 +112,7 @@ def test_asynchronous_replication_with_a_lagging_standby_loses_acknowledged_writ
             operators = operators_for(app, template.sessions)
             for operator in operators:
                 operator.start()
-            _wait_for_writes(operators, 8)
+            _wait_for_writes(operators, 6)
             # The standby stops receiving: its walsender on the primary is frozen, so
             # what the primary commits from now on is acknowledged but never sent.
             walsenders = primary.walsender_pids()
@@ -132,7 +134,8 @@ def test_asynchronous_replication_with_a_lagging_standby_loses_acknowledged_writ
             f"\n[failover] asynchronous, standby lagging: {len(missing)} of"
             f" {_acknowledged(operators)} acknowledged saves lost"
         )
-        assert len(missing) >= 12, missing
+        # A save in flight when the walsender stopped may have been sent: one per operator.
+        assert len(missing) >= 12 - len(operators), missing
 
 
 def test_saves_stall_while_the_only_synchronous_standby_is_down_and_readyz_says_so(

@@ -33,7 +33,7 @@ import psycopg
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
-PAYERS = 240
+PAYERS = 160
 CSRF = "d" * 32
 
 
@@ -149,7 +149,7 @@ def _seed_here(out: Path, operators: int = 4) -> None:
 class App:
     """The app under gunicorn (gthread), as production serves it."""
 
-    def __init__(self, env: dict[str, str], *, workers: int = 2, threads: int = 4) -> None:
+    def __init__(self, env: dict[str, str], *, workers: int = 1, threads: int = 6) -> None:
         import socket
 
         with socket.socket() as sock:

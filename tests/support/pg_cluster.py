@@ -161,8 +161,11 @@ class Cluster:
         except (FileNotFoundError, IndexError, ValueError):
             return None
         try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except FileNotFoundError:
+            return None
+        # A killed postmaster nobody has reaped yet is a zombie: dead all the same.
+        if stat.rsplit(")", 1)[1].split()[0] == "Z":
             return None
         return pid
 
