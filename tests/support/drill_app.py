@@ -8,8 +8,8 @@ pay; the save's redirect is the acknowledgement. Each save is one transaction of
 `contact_record_create`: the contact record, the promise (for a promise) and the audit
 entry. A payer is worked once per drill, so (operator, payer) names the record.
 
-`python tests/support/drill_app.py seed OUT.json` (DATABASE_URL set) fills a migrated
-database: a small ward imported through the real import, the contact rules open at
+`python tests/support/drill_app.py seed OUT.json` (DATABASE_URL set) migrates and fills
+an empty database: a small ward imported through the real import, the contact rules open at
 every hour, a supervisor and operators with their call lists, and a verified login
 session for each operator (bench/benchlogin.py), written to OUT.json.
 """
@@ -26,7 +26,7 @@ import sys
 import threading
 import time
 import urllib.parse
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
@@ -65,9 +65,7 @@ def saikoku(env: dict[str, str], *args: str, timeout: float = 120) -> subprocess
 
 
 def seed(env: dict[str, str], out: Path) -> dict:
-    """Migrates and fills the database DATABASE_URL names (in a child process)."""
-    done = saikoku(env, "migrate", "--verbosity=0", timeout=300)
-    assert done.returncode == 0, done.stderr
+    """Migrates and fills the database DATABASE_URL names (in one child process)."""
     subprocess.run(
         [sys.executable, __file__, "seed", str(out)], env=env, cwd=ROOT, check=True, timeout=300
     )
@@ -80,6 +78,10 @@ def _seed_here(out: Path, operators: int = 4) -> None:
 
     django.setup()
     import datetime as dt
+
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
 
     from django.contrib.auth import get_user_model
     from django.utils import timezone
@@ -212,27 +214,21 @@ class Write:
     acknowledged_at: float
 
 
-@dataclass
 class Operator(threading.Thread):
     """One operator at the call screen, saving one outcome after another until told to
     stop. Every save the server answered with its redirect is in `acknowledged`; a
     failed request (server error, refused or timed-out connection) is retried."""
 
-    port: int
-    username: str
-    session: str
-    timeout: float = 5.0
-    pause: float = 0.05
-    acknowledged: list[Write] = field(default_factory=list)
-    failures: int = 0
-    last_error: str = ""
-    stop_event: threading.Event = field(default_factory=threading.Event)
-
-    def __post_init__(self) -> None:
-        threading.Thread.__init__(self, daemon=True, name=self.username)
-
-    def __hash__(self) -> int:
-        return id(self)
+    def __init__(self, *, port: int, username: str, session: str, timeout: float = 5.0) -> None:
+        super().__init__(daemon=True, name=username)
+        self.port = port
+        self.username = username
+        self.session = session
+        self.timeout = timeout
+        self.acknowledged: list[Write] = []
+        self.failures = 0
+        self.last_error = ""
+        self.stop_event = threading.Event()
 
     def _request(self, method: str, path: str, body: dict | None = None) -> tuple[int, str]:
         headers = {
@@ -296,7 +292,7 @@ class Operator(threading.Thread):
                 self.failures += 1
                 self.last_error = repr(error)
                 time.sleep(0.2)
-            time.sleep(self.pause)
+            time.sleep(0.05)
 
 
 def operators_for(app: App, sessions: dict, **kwargs) -> list[Operator]:
