@@ -1,7 +1,8 @@
 """Point-in-time recovery drill (docs/operations/backup-pitr.md): the app writes, a
 base backup is taken with scripts/pitr-backup while WAL is archived, the app writes
 more, then an accidental mass delete of the contact records; scripts/pitr-restore
-brings the database back to just before the delete, table for table as it was."""
+brings the database back to just before the delete, table for table as it was, by its
+time and by its LSN."""
 
 from __future__ import annotations
 
@@ -50,6 +51,19 @@ def _write(operators, count: int) -> None:
         time.sleep(0.05)
 
 
+def _restore(cluster: Cluster, base: str, archive: Path, *target: str) -> float:
+    """scripts/pitr-restore into the cluster's folder, then started; returns the
+    seconds from its start until recovery ended and it accepts writes."""
+    run_as_server([str(SCRIPTS / "pitr-restore"), base, str(archive), str(cluster.data), *target])
+    started = time.monotonic()
+    cluster.start()
+    deadline = time.monotonic() + 60
+    while cluster.scalar("SELECT pg_is_in_recovery()"):
+        assert time.monotonic() < deadline, cluster.log.read_text()[-2000:]
+        time.sleep(0.1)
+    return time.monotonic() - started
+
+
 def test_a_mass_delete_is_undone_by_restoring_to_just_before_it(template, drill_root):
     archive = drill_root / "wal-archive"
     run_as_server(["mkdir", str(archive)])
@@ -61,7 +75,8 @@ def test_a_mass_delete_is_undone_by_restoring_to_just_before_it(template, drill_
     )
     primary.start()
     restored = Cluster("restored", drill_root / "restored", free_port())
-    with stopped_on_exit(primary, restored):
+    by_lsn = Cluster("restored-lsn", drill_root / "restored-lsn", free_port())
+    with stopped_on_exit(primary, restored, by_lsn):
         app = App(template.env(primary.url(DATABASE)))
         try:
             operators = operators_for(app, template.sessions)
@@ -88,6 +103,7 @@ def test_a_mass_delete_is_undone_by_restoring_to_just_before_it(template, drill_
         assert before["outreach_contactrecord"][0] >= 16
         target_time = primary.scalar("SELECT clock_timestamp()::text")
         time.sleep(0.2)
+        target_lsn = primary.scalar("SELECT pg_current_wal_lsn()::text")
         with psycopg.connect(primary.url(DATABASE)) as conn, conn.transaction():
             conn.execute("DELETE FROM outreach_promise")
             conn.execute("DELETE FROM outreach_contactrecord")
@@ -99,22 +115,16 @@ def test_a_mass_delete_is_undone_by_restoring_to_just_before_it(template, drill_
             time.sleep(0.1)
         primary.stop()
 
-        run_as_server(
-            [str(SCRIPTS / "pitr-restore"), base, str(archive), str(restored.data),
-             "--time", target_time]
-        )  # fmt: skip
-        started = time.monotonic()
-        restored.start()
-        deadline = time.monotonic() + 60
-        while restored.scalar("SELECT pg_is_in_recovery()"):
-            assert time.monotonic() < deadline, restored.log.read_text()[-2000:]
-            time.sleep(0.1)
-        restore_seconds = time.monotonic() - started
-
+        restore_seconds = _restore(restored, base, archive, "--time", target_time)
         after = table_state(restored)
         assert after == before
         verified = saikoku(template.env(restored.url(DATABASE)), "audit", "verify")
         assert verified.returncode == 0, verified.stdout + verified.stderr
+        restored.stop()
+
+        # The same by the LSN just before the delete.
+        _restore(by_lsn, base, archive, "--lsn", target_lsn)
+        assert table_state(by_lsn) == before
         print(
             f"\n[pitr] {before['outreach_contactrecord'][0]} contact records back after the"
             f" mass delete, {len(after)} tables identical; base backup {backup_seconds:.1f} s,"
