@@ -10,6 +10,7 @@ One stack is started for the module; the last test stops it."""
 from __future__ import annotations
 
 import re
+import subprocess
 import time
 
 import pytest
@@ -146,6 +147,21 @@ def test_a_report_asked_for_on_the_console_is_made_by_the_worker(stack, ward_adm
     pdf = client.get(run_page.rstrip("/") + "/pdf")
     assert pdf.status == 200
     assert pdf.body.startswith(b"%PDF")
+
+
+def test_the_daily_jobs_of_the_timer_run_against_the_instance(stack):
+    """deploy/bin/saikoku-daily, what saikoku-daily.timer starts: promises, sessions,
+    an encrypted backup into SAIKOKU_BACKUP_DIR and the audit trail's check, whose
+    head the next day's run checks against."""
+    daily = [str(ROOT / "deploy" / "bin" / "saikoku-daily")]
+    for day in (1, 2):
+        done = subprocess.run(
+            daily, env=stack.env, cwd=ROOT, capture_output=True, text=True, timeout=300
+        )
+        assert done.returncode == 0, f"day {day}: " + done.stdout + done.stderr
+    assert len(list((stack.folder / "backup").glob("saikoku-*.skb"))) == 2
+    assert "--head-file" in done.stdout
+    assert (stack.folder / "data" / "LAST_HEAD.json").exists()
 
 
 def test_every_process_stops_cleanly(stack):

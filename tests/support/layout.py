@@ -278,9 +278,10 @@ class Stack:
         return codes
 
 
-def stack_start(folder: Path, *, tag: str, only: set[str] | None = None) -> Stack:
+def stack_start(folder: Path, *, tag: str, only: set[str] | None = None, **changes: str) -> Stack:
     """The whole layout: database, env file, migrate, collectstatic, the Procfile's
-    processes and nginx; waits until /healthz answers through nginx."""
+    processes (those named in `only`) and nginx; `changes` are settings of the env file
+    beyond the machine's own."""
     http_port, https_port, web_port = free_port(), free_port(), free_port()
     database = database_name(tag)
     database_url = database_create(database)
@@ -293,6 +294,7 @@ def stack_start(folder: Path, *, tag: str, only: set[str] | None = None) -> Stac
         SAIKOKU_ALLOWED_NETWORKS_WARD="127.0.0.0/8",
         SAIKOKU_ALLOWED_NETWORKS_CONTRACTOR="127.0.0.0/8",
         SAIKOKU_WEB_BIND=f"127.0.0.1:{web_port}",
+        **changes,
     )
     env_file = env_file_write(folder / "saikoku.env", values)
     env = process_env(env_file_read(env_file))
