@@ -14,6 +14,7 @@ import io
 import re
 import time
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlencode
 
 import openpyxl
@@ -27,27 +28,37 @@ from support.two_wards import MUNICIPALITY, PEOPLE, names, ward_package
 OTHER = {"a": "b", "b": "a"}
 
 
+def ward_start(tmp_path_factory, ward: str):
+    """One ward's instance with its package imported and its ward_admin made."""
+    folder = tmp_path_factory.mktemp(f"ward_{ward}")
+    stack = stack_start(
+        folder,
+        tag=f"ward_{ward}",
+        only={"web", "report"},
+        SAIKOKU_MUNICIPALITY_CODE=MUNICIPALITY[ward],
+        SAIKOKU_WEB_WORKERS="1",
+    )
+    try:
+        stack.package = ward_package(folder / f"ward-{ward}.zip", ward)
+        done = saikoku(stack.env, "import", str(stack.package))
+        assert done.returncode == 0, done.stdout + done.stderr
+        stack.device = device_json(instance_tool(stack.env, "user", f"admin_{ward}", "ward_admin"))
+    except BaseException:
+        stack.stop()
+        database_drop(stack.database)
+        raise
+    return stack
+
+
 @pytest.fixture(scope="module")
 def wards(tmp_path_factory):
-    started = {}
+    # Both wards start at once: most of the time is each one's migrate.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {ward: pool.submit(ward_start, tmp_path_factory, ward) for ward in "ab"}
+    started = {ward: f.result() for ward, f in futures.items() if f.exception() is None}
     try:
-        for ward in ("a", "b"):
-            folder = tmp_path_factory.mktemp(f"ward_{ward}")
-            stack = stack_start(
-                folder,
-                tag=f"ward_{ward}",
-                only={"web", "report"},
-                SAIKOKU_MUNICIPALITY_CODE=MUNICIPALITY[ward],
-                SAIKOKU_WEB_WORKERS="1",
-            )
-            started[ward] = stack
-            package = ward_package(folder / f"ward-{ward}.zip", ward)
-            done = saikoku(stack.env, "import", str(package))
-            assert done.returncode == 0, done.stdout + done.stderr
-            stack.package = package
-            stack.device = device_json(
-                instance_tool(stack.env, "user", f"admin_{ward}", "ward_admin")
-            )
+        for future in futures.values():
+            future.result()  # raises the first start that failed
         yield started
     finally:
         for stack in started.values():

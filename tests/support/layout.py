@@ -243,6 +243,7 @@ http {{
     fastcgi_temp_path {temp}/fastcgi;
     uwsgi_temp_path {temp}/uwsgi;
     scgi_temp_path {temp}/scgi;
+    include {DEPLOY}/nginx/saikoku-common.conf;
     include {folder}/saikoku.conf;
 }}
 """,
