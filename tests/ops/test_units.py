@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import subprocess
 
-from support.layout import DEPLOY, ROOT
+from support.layout import BIN, DEPLOY, ROOT
 from support.procfile import env_file_read, procfile_read
 
 SYSTEMD = DEPLOY / "systemd"
@@ -92,3 +92,21 @@ def test_the_worker_script_refuses_an_unknown_kind():
     )  # fmt: skip
     assert done.returncode == 2
     assert "unknown kind 'mail'" in done.stderr
+
+
+def test_systemd_accepts_every_unit(tmp_path):
+    """`systemd-analyze verify` on each unit (and an instance of each template), with
+    the release folder pointing at this checkout: no unknown key, no bad value, every
+    command there."""
+    for path in [*SYSTEMD.glob("*.*"), *(SYSTEMD / "wards").glob("*.*")]:
+        text = path.read_text(encoding="utf-8")
+        text = text.replace("/opt/saikoku/current/bin/", f"{BIN}/")
+        text = text.replace("/opt/saikoku/current/deploy/", f"{DEPLOY}/")
+        (tmp_path / path.name).write_text(text, encoding="utf-8")
+    for path in sorted(tmp_path.iterdir()):
+        name = path.name.replace("@.", "@sms." if "worker" in path.name else "@shinjuku.")
+        done = subprocess.run(
+            ["systemd-analyze", "verify", "--man=no", str(tmp_path / name)],
+            capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0 and done.stderr == "", f"{name}: {done.stderr}"
