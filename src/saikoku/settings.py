@@ -396,7 +396,22 @@ USE_TZ = True
 STATIC_URL = "static/"
 # The console's own CSS, JS and vendored htmx (src/saikoku/static/saikoku/).
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = DATA_DIR / "static"
+# Where `saikoku collectstatic` puts them for nginx to serve (deploy/nginx/): outside
+# the data folder in production, so the web server can read it without reaching the
+# data folder's personal data.
+STATIC_ROOT = Path(os.environ.get("SAIKOKU_STATIC_ROOT") or DATA_DIR / "static")
+# Hashed file names (console.3f2a….css) that nginx may cache for a year: a new release
+# has new names. On by default on a production server, which serves what collectstatic
+# wrote; development and the tests serve the files under their own names.
+SAIKOKU_STATIC_MANIFEST = env_bool("SAIKOKU_STATIC_MANIFEST", SAIKOKU_PRODUCTION)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
+        if SAIKOKU_STATIC_MANIFEST
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
 
 # Set by `saikoku demo` for the server it starts: the demo's own settings (widened
 # contact hours) are in effect, and every page says so in a banner.
