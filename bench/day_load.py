@@ -5,7 +5,7 @@ PostgreSQL), driven by locust; /healthz measured in the same run as the baseline
 Usage:
     .venv/bin/pip install -e '.[bench]'
     .venv/bin/python bench/day_load.py [--operators 50] [--supervisors 5] [--inbound 5]
-        [--duration 300] [--warmup 20] [--workers 3] [--threads 4] [--rebuild]
+        [--duration 300] [--warmup 20] [--pace 1.0] [--workers 3] [--threads 4] [--rebuild]
         [--database-url URL] [--data-dir DIR] [--json]
 
 The database (default postgres://postgres@127.0.0.1:5432/load_day, or --database-url)
@@ -31,8 +31,10 @@ Every run then prepares, through the project's services (idempotent):
 
 Then it starts the fake SMS gateway (tests/support/fake_gateway.py, the `http`
 provider's contract), gunicorn (`--workers` × `--threads`, gthread, persistent
-connections), one `saikoku sms worker` sending the campaign, and locust headless
-(bench/day_locust.py) for `--warmup` + `--duration` seconds:
+connections, idle connections kept 75 s), one `saikoku sms worker` sending the
+campaign, and locust headless (bench/day_locust.py) for `--warmup` + `--duration`
+seconds, each user pausing as a person does (about 30 s per outbound call, the
+pauses in main(); `--pace 0.25` makes every pause a quarter as long, a stress run):
 - operators: POST /calls/next/ and the call screen it redirects to ("Next"), the
   payer page, /healthz during the talk, POST /calls/record/ with an outcome
   (no answer, busy, voicemail) exactly as the call screen's form posts it;
@@ -455,6 +457,12 @@ def main() -> None:
     parser.add_argument("--inbound", type=int, default=5, help="operators answering calls")
     parser.add_argument("--duration", type=float, default=300, help="measured seconds")
     parser.add_argument("--warmup", type=float, default=20, help="seconds not counted")
+    parser.add_argument(
+        "--pace",
+        type=float,
+        default=1.0,
+        help="multiplies every pause (0.25: four times the calls per operator, a stress run)",
+    )
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--rebuild", action="store_true", help="drop and build the data again")
@@ -499,16 +507,22 @@ def main() -> None:
     from support.gateway_process import fake_gateway
 
     folder = Path(tempfile.mkdtemp(prefix="load_day-"))
+    # The pauses of a person, in seconds (uniform between the two), times --pace. An
+    # outbound call that nobody answers, the day's most common, takes about half a
+    # minute: the screen read, the dial and 20-30 s of ringing, the save.
+    pauses = {
+        "look": [2.0, 5.0],  # reading the call screen before opening the payer page
+        "talk": [5.0, 15.0],  # each half of the call, /healthz between them
+        "wrap": [2.0, 5.0],  # after the save
+        "idle": [5.0, 5.0],  # nothing to call: look again later
+        "supervisor_think": [2.0, 5.0],
+        "supervisor_pause": [20.0, 40.0],  # between two lists
+        "call_gap": [5.0, 20.0],  # between two inbound calls at one extension
+        "inbound_talk": [10.0, 30.0],
+    }
     config.update(
         cti_secret=cti_secret,
-        look=[1.0, 3.0],  # reading the call screen before opening the payer page
-        talk=[1.0, 4.0],  # each half of the talk, /healthz between them
-        wrap=[0.5, 1.5],  # after the save
-        idle=[5.0, 5.0],
-        supervisor_think=[2.0, 5.0],
-        supervisor_pause=[20.0, 40.0],
-        call_gap=[5.0, 20.0],
-        inbound_talk=[10.0, 30.0],
+        **{name: [v * args.pace for v in span] for name, span in pauses.items()},
     )
     (folder / "config.json").write_text(json.dumps(config))
     port = free_port()
@@ -521,6 +535,9 @@ def main() -> None:
                 f"--workers={args.workers}",
                 f"--threads={args.threads}",
                 "--worker-class=gthread",
+                # Idle connections kept longer than a pause: a browser reopens a
+                # connection the server closed, locust's client counts it an error.
+                "--keep-alive=75",
                 "--log-level=warning",
             ],
             env=env,
@@ -611,6 +628,7 @@ def main() -> None:
         load_before=[round(v, 2) for v in load_before],
         load_after=[round(v, 2) for v in load_after],
         target_p95_ms=TARGET_P95_MS,
+        pace=args.pace,
     )
     missed = [n for n in TARGETED if result["screens"].get(n, {}).get("p95_ms", 1e9) > 300]
     result["targets_met"] = not missed and result["errors"] == 0
