@@ -515,8 +515,8 @@ def main() -> None:
         "talk": [5.0, 15.0],  # each half of the call, /healthz between them
         "wrap": [2.0, 5.0],  # after the save
         "idle": [5.0, 5.0],  # nothing to call: look again later
-        "supervisor_think": [2.0, 5.0],
-        "supervisor_pause": [20.0, 40.0],  # between two lists
+        "supervisor_think": [5.0, 15.0],  # reading the counts before changing a filter
+        "supervisor_pause": [60.0, 120.0],  # the list read and assigned before the next
         "call_gap": [5.0, 20.0],  # between two inbound calls at one extension
         "inbound_talk": [10.0, 30.0],
     }
@@ -623,6 +623,11 @@ def main() -> None:
         campaign_messages=config["campaign_messages"],
         cpu_s=cpu,
         cpu_cores={name: round(v / window, 2) for name, v in cpu.items()},
+        # What one request costs the machine, whatever else runs on it: the figure
+        # to size a server with (the latencies depend on the machine's other load).
+        cpu_ms_per_request={
+            name: round(v * 1000 / max(result["requests"], 1), 1) for name, v in cpu.items()
+        },
         server=f"gunicorn {args.workers} workers x {args.threads} threads",
         cpus=os.cpu_count(),
         load_before=[round(v, 2) for v in load_before],
@@ -642,7 +647,8 @@ def main() -> None:
         f" /healthz p50 {result['healthz_p50_ms']} ms\n"
         f"screen pop delay (answered → shown): p50 {pop['p50']} ms, p95 {pop['p95']} ms"
         f" over {pop['count']} calls; SMS sent {sent} ({result['sms_per_s']}/s)\n"
-        f"CPU seconds: {cpu} (cores: {result['cpu_cores']}) on {result['cpus']} CPUs;"
+        f"CPU seconds: {cpu} (cores: {result['cpu_cores']}; ms per request:"
+        f" {result['cpu_ms_per_request']}) on {result['cpus']} CPUs;"
         f" load {result['load_before'][0]} → {result['load_after'][0]}\n"
         f"targets {'met' if result['targets_met'] else 'missed: ' + ', '.join(missed)}",
         file=sys.stderr,
