@@ -5,7 +5,7 @@ PostgreSQL), driven by locust; /healthz measured in the same run as the baseline
 Usage:
     .venv/bin/pip install -e '.[bench]'
     .venv/bin/python bench/day_load.py [--operators 50] [--supervisors 5] [--inbound 5]
-        [--duration 300] [--warmup 20] [--pace 1.0] [--workers 3] [--threads 4] [--rebuild]
+        [--duration 300] [--warmup 20] [--pace 1.0] [--workers 3] [--threads 8] [--rebuild]
         [--database-url URL] [--data-dir DIR] [--json]
 
 The database (default postgres://postgres@127.0.0.1:5432/load_day, or --database-url)
@@ -464,7 +464,9 @@ def main() -> None:
         help="multiplies every pause (0.25: four times the calls per operator, a stress run)",
     )
     parser.add_argument("--workers", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=4)
+    # 8 threads: a thread waiting on PostgreSQL holds no CPU, and with 4 the operators'
+    # requests queued behind the supervisors' list counts (docs/operations/load.md).
+    parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--rebuild", action="store_true", help="drop and build the data again")
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--data-dir", default=DEFAULT_DATA_DIR)
