@@ -104,6 +104,16 @@ def test_operators_see_their_own_and_their_teams_tasks(payers, operator, supervi
     assert page.status_code == 404
 
 
+def test_a_team_task_shows_once_however_many_members_the_team_has(payers, operator):
+    team = Team.objects.create(name="折返し班")
+    team.members.add(operator, make_user("op8", "operator"), make_user("op9", "operator"))
+    task = task_create(kind=TaskKind.NUMBER_WRONG, actor=operator, summary="a", team=team)
+    assert list(task_queue(operator)) == [task]
+    assert status_counts(operator)[task.status] == 1
+    page = logged_in_client(operator).get(reverse("task_queue")).content.decode()
+    assert page.count("data-task-row") == 1
+
+
 def test_supervisor_reassigns_in_bulk_and_sees_overdue_work(payers, operator, supervisor):
     old = [
         task_create(kind=TaskKind.RETURNED_MAIL_FOLLOWUP, actor=supervisor, summary=str(i),

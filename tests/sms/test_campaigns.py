@@ -182,6 +182,32 @@ def test_a_payer_called_just_now_waits_for_the_gap(
     assert result.state == "later"
 
 
+def test_a_payer_on_a_call_waits_for_the_call_and_its_record_is_saved(
+    sms_payers, supervisor, supervisor2, approved_template, operator
+):
+    from saikoku.outreach.calls.services import call_next
+    from saikoku.outreach.lists.services import call_list_assign, call_list_build
+    from saikoku.outreach.records.services import CallOutcome, contact_record_create
+
+    payer_id = sms_payers[ward.PLAIN]
+    call_list = call_list_build(actor=supervisor, name="架電中", filters={}, now=NOW)
+    entry = call_list.entries.get(payer_id=payer_id)
+    call_list_assign(actor=supervisor, call_list=call_list, entry_ids=[entry.pk], operator=operator)
+    work = call_next(actor=operator)
+    assert work is not None and work.payer_id == payer_id
+    campaign = _create(supervisor, approved_template)
+    sms_campaign_approve(actor=supervisor2, campaign=campaign)
+
+    _send(campaign)  # the operator is on the call: the text waits
+    message = campaign.messages.get(payer_id=payer_id)
+    assert message.status == SmsMessage.Status.QUEUED
+    assert message.next_attempt_at == work.locked_until
+    assert not ContactRecord.objects.filter(payer_id=payer_id, channel=Channel.SMS).exists()
+    # The call's outcome is saved, not refused as too soon after a text.
+    contact_record_create(actor=operator, payer_id=payer_id, said=CallOutcome(outcome="no_answer"))
+    assert campaign.messages.filter(payer_id=payer_id, status=SmsMessage.Status.SENT).count() == 0
+
+
 def test_pause_resume_and_cancel(sms_payers, supervisor, supervisor2, approved_template):
     campaign = _create(supervisor, approved_template)
     sms_campaign_approve(actor=supervisor2, campaign=campaign)

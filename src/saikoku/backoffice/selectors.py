@@ -72,7 +72,11 @@ def tasks_visible_to(user: Any) -> QuerySet[Task]:
         mine = created | Q(assignee=user) | Q(team__members=user)
         if user_can(user, Capability.WORK_TASKS):
             mine |= Q(kind__in=_center_kinds(), assignee__isnull=True, team__isnull=True)
-        return tasks.filter(mine).distinct()
+        # As a subquery of ids rather than DISTINCT over the joined rows: the team
+        # join repeats a task once per member, and DISTINCT over every selected
+        # column (payer, three users, team) made planning the payer page's query
+        # cost ten times its execution at full scale.
+        return tasks.filter(pk__in=Task.objects.filter(mine).values("pk"))
     return tasks.none()
 
 

@@ -25,13 +25,19 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, Min, Q
+from django.db.models import Count, F, Max, Min, Q
 from django.utils import timezone
 
 from saikoku.arrears.calendar import is_holiday
 from saikoku.core.dates import TOKYO
 from saikoku.outreach.eligibility import callable_phones, exclusions_for_payers
-from saikoku.outreach.models import Channel, ContactSettings, PhoneStatus
+from saikoku.outreach.models import (
+    Callback,
+    CallListEntry,
+    Channel,
+    ContactSettings,
+    PhoneStatus,
+)
 from saikoku.outreach.records.services import contact_record_sms, phone_status_mark
 from saikoku.outreach.rules import contact_allowed_many
 from saikoku.sms.models import SmsCampaign, SmsMessage
@@ -128,9 +134,31 @@ def _claim(campaign_id: int, *, worker_id: str, now: dt.datetime, size: int) -> 
     return list(SmsMessage.objects.filter(pk__in=ids).select_related("phone").order_by("pk"))
 
 
+def _on_call(payer_ids: set[int], now: dt.datetime) -> dict[int, dt.datetime]:
+    """The payers an operator holds on the call screen now (a list entry or a callback
+    locked), with the end of the hold. A text sent during the call would be the
+    contact the call's own record then collides with: the contact rules would refuse
+    the operator's save of a call that did happen."""
+    held: dict[int, dt.datetime] = {}
+    for model in (CallListEntry, Callback):
+        rows = (
+            model.objects.filter(
+                payer_id__in=payer_ids, locked_by__isnull=False, locked_until__gt=now
+            )
+            .values("payer_id")
+            .annotate(until=Max("locked_until"))
+            .order_by()
+        )
+        for row in rows:
+            held[row["payer_id"]] = max(row["until"], held.get(row["payer_id"], row["until"]))
+    return held
+
+
 def _recheck(batch: list[SmsMessage], *, worker_id: str, now: dt.datetime) -> list[SmsMessage]:
-    """Drops or postpones the messages the rules refuse now; returns the rest."""
+    """Drops or postpones the messages the rules refuse now; returns the rest. A payer
+    an operator is calling waits until the call's hold ends (then the rules again)."""
     payer_ids = {m.payer_id for m in batch}
+    on_call = _on_call(payer_ids, now)
     contact = ContactSettings.current()
     reasons = exclusions_for_payers(
         payer_ids, channel=Channel.SMS, now=now, contact_settings=contact
@@ -151,6 +179,14 @@ def _recheck(batch: list[SmsMessage], *, worker_id: str, now: dt.datetime) -> li
         mine = SmsMessage.objects.filter(pk=message.pk, claimed_by=worker_id)
         if codes:
             mine.update(status=SmsMessage.Status.DROPPED, error=",".join(codes)[:100], **UNCLAIMED)
+            continue
+        if message.payer_id in on_call:
+            mine.update(
+                status=SmsMessage.Status.QUEUED,
+                next_attempt_at=on_call[message.payer_id],
+                attempts=F("attempts") - 1,
+                **UNCLAIMED,
+            )
             continue
         decision = decisions[message.payer_id]
         if not decision.allowed:
