@@ -273,7 +273,7 @@ def demo_sms_ensure(*, now: datetime) -> None:
         actor=supervisor,
         name="デモ: 初めての滞納者へのお知らせ",
         template=templates[0],
-        filters={"levies": ["RT"], "first_time": True, "days_past_due_max": 30},
+        filters={"levies": ["RT"], "first_time": True},
         scheduled_at=now,
         now=now,
     )
