@@ -46,13 +46,19 @@ def _audit_trail_emptied_after_transactional_test(request):
 
     from django.db import connection
 
-    migration = importlib.import_module("saikoku.core.migrations.0002_audit_append_only")
+    # The incident timeline is append-only the same way (privacy migration 0005).
+    guarded = [
+        ("saikoku.core.migrations.0002_audit_append_only", "core_auditentry"),
+        ("saikoku.privacy.migrations.0005_incident_register", "privacy_incidentaction"),
+    ]
     with connection.cursor() as cursor:
-        for sql in migration.statements(connection.vendor, install=False):
-            cursor.execute(sql)
-        cursor.execute("DELETE FROM core_auditentry")
-        for sql in migration.statements(connection.vendor, install=True):
-            cursor.execute(sql)
+        for module, table in guarded:
+            migration = importlib.import_module(module)
+            for sql in migration.statements(connection.vendor, install=False):
+                cursor.execute(sql)
+            cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - a constant table name
+            for sql in migration.statements(connection.vendor, install=True):
+                cursor.execute(sql)
 
 
 @pytest.fixture

@@ -37,6 +37,7 @@ from saikoku.backoffice.inquiries import inquiry_register
 from saikoku.backoffice.models import CounterpartKind, Task
 from saikoku.inbound.models import InboundCall, TransferReason
 from saikoku.outreach.models import CallList, CallListEntry, ContactRecord
+from saikoku.privacy.incidents import incident_create, incident_report
 from saikoku.privacy.services import custody_record
 from saikoku.sms.services import sms_template_save
 from support.cti import event, post_event
@@ -165,6 +166,37 @@ def world(tmp_path, settings):
             files=[],
             sha256="",
             password_required=True,
+        ),
+        "incident": incident_create(
+            actor=people["sv"],
+            title="催告書の誤送付",
+            what="別の世帯の催告書を同封した。",
+            occurred_at=calls.NOW - dt.timedelta(days=2),
+            found_at=calls.NOW - dt.timedelta(days=1),
+            found_by_name="佐藤",
+            kind="misdelivery",
+            scope="1通",
+            severity="minor",
+            affected_count=1,
+            payer_numbers=[calls.AOKI],
+        ),
+        "reported_incident": incident_report(
+            incident_id=incident_create(
+                actor=people["sv"],
+                title="USBメモリの紛失",
+                what="保管庫にない。",
+                occurred_at=calls.NOW - dt.timedelta(days=2),
+                found_at=calls.NOW - dt.timedelta(days=1),
+                found_by_name="田中",
+                kind="loss",
+                scope="1点",
+                severity="serious",
+                affected_count=0,
+            ).pk,
+            actor=people["sv"],
+            at=calls.NOW - dt.timedelta(hours=23),
+            by="鈴木",
+            to="税務課 山田",
         ),
         "sms_template": sms_template_save(
             actor=people["sv"],
@@ -359,6 +391,47 @@ def uses(world) -> dict[str, Use]:
             p["answering"],
             {"reason": TransferReason.values[0], "levies": "RT", "summary": "分納の相談"},
             follow=True,
+        ),
+        "IncidentForm": Use(
+            "post",
+            reverse("incident_new"),
+            p["sv"],
+            {
+                "title": "誤送付",
+                "what": "封入誤り",
+                "kind": "misdelivery",
+                "severity": "minor",
+                "occurred_at": "2025-11-04T08:00",
+                "found_at": "2025-11-04T09:30",
+                "found_by_name": "佐藤",
+                "scope": "1通",
+                "affected_count": "1",
+            },
+        ),
+        "IncidentFilterForm": Use("get", reverse("incident_list"), p["auditor"]),
+        "IncidentActionForm": Use(
+            "post",
+            reverse("incident_action", args=[world["incident"].pk]),
+            p["sv"],
+            {"at": "2025-11-05T09:00", "by": "佐藤", "text": "回収を依頼した。"},
+            {"incident": world["incident"]},
+        ),
+        "IncidentPayersForm": Use(
+            "post", reverse("incident_payers", args=[world["incident"].pk]), p["sv"]
+        ),
+        "IncidentReportForm": Use(
+            "post",
+            reverse("incident_report", args=[world["incident"].pk]),
+            p["sv"],
+            {"at": "2025-11-05T09:00", "by": "鈴木", "to": "税務課 山田"},
+            {"incident": world["incident"]},
+        ),
+        "IncidentCloseForm": Use(
+            "post",
+            reverse("incident_close", args=[world["reported_incident"].pk]),
+            p["sv"],
+            {"at": "2025-11-05T09:00", "by": "山田", "summary": "回収済み。"},
+            {"incident": world["reported_incident"]},
         ),
         "PreferenceForm": Use(
             "post", reverse("sms_payer_preferences", args=[payers[calls.AOKI]]), p["sv"]

@@ -8,6 +8,7 @@ urlpatterns = [
     path("calls/", include("saikoku.outreach.calls.urls")),
     path("tasks/", include("saikoku.backoffice.urls")),
     path("custody/", include("saikoku.privacy.urls")),
+    path("incidents/", include("saikoku.privacy.incident_urls")),
     path("lists/", include("saikoku.outreach.lists.urls")),
     path("exports/", include("saikoku.outreach.results.urls")),
     path("rates/", include("saikoku.arrears.urls")),

@@ -59,6 +59,11 @@ class Capability(StrEnum):
     HANDLE_MAIL = "handle_mail"
     # Enter paper and media handoffs in the custody ledger (管理簿).
     RECORD_CUSTODY = "record_custody"
+    # Read the incident register (インシデント管理簿) and download it for the ward.
+    VIEW_INCIDENTS = "view_incidents"
+    # Record incidents in the register: new ones, actions taken, payers affected, the
+    # report to the ward and the closing (docs/security/incident.md).
+    RECORD_INCIDENTS = "record_incidents"
     # See SMS templates and campaigns and their progress.
     READ_SMS = "read_sms"
     # Write SMS templates (each change needs a new approval).
@@ -113,6 +118,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             C.ASSIGN_TASKS,
             C.HANDLE_MAIL,
             C.RECORD_CUSTODY,
+            C.VIEW_INCIDENTS,
+            C.RECORD_INCIDENTS,
             C.READ_SMS,
             C.WRITE_SMS_TEMPLATES,
             C.RUN_SMS_CAMPAIGNS,
@@ -151,6 +158,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             C.MANAGE_HANDLERS,
             C.OWN_ACCOUNT,
             C.RECORD_CUSTODY,
+            C.VIEW_INCIDENTS,
+            C.RECORD_INCIDENTS,
             C.READ_SMS,
             C.APPROVE_SMS_TEMPLATES,
             C.APPROVE_SMS_CAMPAIGNS,
@@ -159,7 +168,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             C.PRODUCE_MONTHLY_REPORT,
         }
     ),
-    Role.AUDITOR: frozenset({C.READ_AUDIT, C.ANALYSE_AUDIT, C.OWN_ACCOUNT}),
+    # The auditor reads the register (no payer is named to them: they open no payers).
+    Role.AUDITOR: frozenset({C.READ_AUDIT, C.ANALYSE_AUDIT, C.OWN_ACCOUNT, C.VIEW_INCIDENTS}),
 }
 del C
 

@@ -95,6 +95,8 @@ ERASED_WITH_ALL = frozenset(
         "sms_smscampaign",
         "sms_smsmessage",
         "sms_smsdeliveryreport",
+        # The link of an incident to an affected payer; the incident keeps its count.
+        "privacy_incidentpayer",
         # Sessions, the admin's log and finished background tasks may name residents.
         "django_session",
         "core_usersession",
@@ -124,6 +126,10 @@ KEPT = frozenset(
         "interchange_importedpackage",  # package ids, SHA-256 and counts: the report's list
         "privacy_custodyledgerentry",
         "privacy_datakey",  # destroyed by destroy_data_keys, not by a delete here
+        # The incident register and its append-only timeline: the record of what
+        # happened outlives the data (texts name no resident: incident.md).
+        "privacy_incident",
+        "privacy_incidentaction",
         "arrears_latechargerate",
         "outreach_contactsettings",
         "outreach_team",

@@ -83,6 +83,11 @@ KEY_LABELS: dict[str, Any] = {
     "rows": gettext_lazy("行数"),
     "created": gettext_lazy("追加"),
     "updated": gettext_lazy("更新"),
+    "severity": gettext_lazy("重大度"),
+    "affected": gettext_lazy("影響を受けた人数"),
+    "hidden": gettext_lazy("表示しなかった対象者"),
+    "incident": gettext_lazy("インシデント"),
+    "first": gettext_lazy("第一報"),
     # The audit log's own filters (audit_view entries).
     "user": gettext_lazy("利用者ID"),
     "action": gettext_lazy("操作"),
@@ -100,6 +105,7 @@ OBJECT_TYPES: dict[str, Any] = {
     "package": gettext_lazy("パッケージ"),
     "task": gettext_lazy("タスク"),
     "user": gettext_lazy("利用者"),
+    "incident": gettext_lazy("インシデント"),
 }
 
 
@@ -117,6 +123,7 @@ PAGE_PURPOSES: dict[str, Any] = {
     "account_reveal": gettext_lazy("口座番号の表示"),
     "call_screen": gettext_lazy("架電画面"),
     "contact_record_amend": gettext_lazy("交渉記録の訂正"),
+    "incident": gettext_lazy("インシデント管理簿"),
 }
 
 SEARCH_KINDS: dict[str, Any] = {
