@@ -264,9 +264,8 @@ def inbound_call_record(
 
 # What the guidance panel's two buttons hand to the back office.
 TASK_REQUESTS = {
-    # The back office has no kind of its own for a new payment slip yet: an
-    # escalation whose summary says so.
-    "reissue": (TaskKind.ESCALATION, TaskReason.OTHER, _("納付書の再発行依頼")),
+    # The back office's own kind: the center reissues the slip of the department's levy.
+    "reissue": (TaskKind.REISSUE_SLIP, "", _("納付書の再発行依頼")),
     "already_paid": (TaskKind.VERIFY_PAYMENT, TaskReason.CLAIMS_PAID, _("納付済みとの申出")),
 }
 
