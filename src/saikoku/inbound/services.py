@@ -35,6 +35,7 @@ from saikoku.inbound.models import (
 )
 from saikoku.inbound.phone import phone_transfer
 from saikoku.inbound.signature import WINDOW_SECONDS, signature_problem
+from saikoku.inbound.wakeup import wake
 from saikoku.outreach.models import Channel, ContactRecord
 from saikoku.outreach.records.selectors import departments_owed, unpaid_balance
 from saikoku.outreach.records.services import CallOutcome, contact_record_create
@@ -201,6 +202,8 @@ def call_event_apply(*, event: Event, source: str, now: dt.datetime | None = Non
         call.operator = operator
         call.updated_at = now
         call.save()
+        if operator is not None:
+            wake(operator.pk)  # their pop, waiting on the server, answers on commit
         if event.kind == "transferred":
             # The ward staff's phone is ringing: their screen shows the transfer.
             Transfer.objects.filter(
