@@ -4,8 +4,6 @@ nobody takes a transfer, and the simulator's refusal without a secret."""
 from __future__ import annotations
 
 import datetime as dt
-import http.server
-import threading
 import time
 
 import pytest
@@ -18,33 +16,9 @@ from saikoku.inbound.models import Transfer, TransferStatus
 from saikoku.inbound.phone import phone_transfer
 from saikoku.inbound.services import call_event_apply, transfers_expire
 from saikoku.inbound.signature import signature_problem
-from support.cti import SECRET
+from support.cti import SECRET, Pbx
 
 pytestmark = pytest.mark.django_db
-
-
-class _Pbx(http.server.BaseHTTPRequestHandler):
-    received: list[tuple[dict[str, str], bytes]] = []
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        self.received.append((dict(self.headers), body))
-        self.send_response(202)
-        self.end_headers()
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def pbx():
-    server = http.server.HTTPServer(("127.0.0.1", 0), _Pbx)
-    _Pbx.received = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
 
 
 def _call():
@@ -59,7 +33,7 @@ def test_a_hosted_pbx_gets_a_signed_transfer_request(pbx, settings):
     settings.SAIKOKU_CTI_TRANSFER = "webhook"
     settings.SAIKOKU_CTI_TRANSFER_URL = f"http://127.0.0.1:{pbx.server_address[1]}/transfer"
     assert phone_transfer(call=_call(), extension="301") is True
-    headers, body = _Pbx.received[0]
+    headers, body = Pbx.received[0]
     assert b'"to": "301"' in body and b'"call_id": "w-1"' in body
     problem = signature_problem(
         secret=SECRET,

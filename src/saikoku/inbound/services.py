@@ -33,7 +33,7 @@ from saikoku.inbound.models import (
     TransferReason,
     TransferStatus,
 )
-from saikoku.inbound.phone import phone_transfer
+from saikoku.inbound.phone import phone_transfer, transfer_target
 from saikoku.inbound.signature import WINDOW_SECONDS, signature_problem
 from saikoku.inbound.wakeup import wake
 from saikoku.outreach.models import Channel, ContactRecord
@@ -144,10 +144,48 @@ def _answering_user(extension: str) -> User | None:
     )
 
 
+def _ward_clerk(extension: str) -> User | None:
+    """The ward staff member whose phone is this extension."""
+    from saikoku.core.models import User
+    from saikoku.core.roles import Capability, roles_with
+
+    if not extension:
+        return None
+    return (
+        User.objects.filter(
+            extension=extension,
+            is_active=True,
+            role__in=roles_with(Capability.WORK_DEPARTMENT_QUEUE),
+        )
+        .exclude(department="")
+        .order_by("pk")
+        .first()
+    )
+
+
+def _transfers_answered(*, call: InboundCall, extension: str, now: dt.datetime) -> list[Transfer]:
+    """The phone system says the call was answered at a ward clerk's extension (after
+    a transfer, alone or in the ring group): the clerk takes their department's
+    transfer of the call, and its task, as "accept" does; their screen pops it."""
+    clerk = _ward_clerk(extension)
+    if clerk is None:
+        return []
+    taken = []
+    for transfer in Transfer.objects.filter(
+        call=call,
+        department=clerk.department,
+        status__in=[TransferStatus.RINGING, TransferStatus.CALLBACK],
+    ).select_related("task"):
+        with contextlib.suppress(ValidationError):  # taken meanwhile by "accept"
+            taken.append(transfer_accept(actor=clerk, transfer=transfer, now=now))
+    return taken
+
+
 def call_event_apply(*, event: Event, source: str, now: dt.datetime | None = None) -> InboundCall:
     """Stores the event (a repeat is stored once) and brings the call up to date with
     everything known of it. Safe under concurrent deliveries: the call row is locked
-    while its state is recomputed from all its events."""
+    while its state is recomputed from all its events. An answer at a ward clerk's
+    extension hands them the call's transfer (_transfers_answered)."""
     now = now or timezone.now()
     with transaction.atomic():
         CtiEvent.objects.bulk_create(
@@ -209,6 +247,10 @@ def call_event_apply(*, event: Event, source: str, now: dt.datetime | None = Non
             Transfer.objects.filter(
                 call=call, extension=event.transfer_to, status=TransferStatus.RINGING
             ).update(created_at=now)
+    if event.kind == "answered" and event.extension != call.extension:
+        # Not the operator's own answer: perhaps the ward staff's, after a transfer
+        # (the task's acceptance is its own transaction, after the event's).
+        _transfers_answered(call=call, extension=event.extension, now=now)
     return call
 
 
@@ -345,8 +387,9 @@ def transfer_request(
     client_addr: str = "",
 ) -> list[Transfer]:
     """Hands the call to the ward staff of the departments concerned: a task with the
-    summary in each department's queue (the call-back when nobody picks up), and a
-    live transfer asked of the phone system to the first department's extension."""
+    summary in each department's queue (the call-back when nobody picks up), and one
+    live transfer asked of the phone system: to the department's extension, or for
+    both departments to the ring group that rings both (phone.transfer_target)."""
     _own_call(actor, call)
     if call.payer_id is None:
         raise ValidationError(_("先に納付義務者を選んでください。"), code="payer")
@@ -364,7 +407,7 @@ def transfer_request(
         raise ValidationError(_("関係する税目を選んでください。"), code="levies")
     now = now or timezone.now()
     label = TransferReason(reason).label
-    extensions = settings.SAIKOKU_CTI_TRANSFER_EXTENSIONS
+    target = transfer_target(departments)
     with transaction.atomic(durable=True):
         transfers = []
         for department in departments:
@@ -385,7 +428,7 @@ def transfer_request(
                     department=department,
                     reason=reason,
                     summary=summary.strip(),
-                    extension=extensions.get(department, ""),
+                    extension=target,
                     task=task,
                     created_by=actor,
                     created_at=now,
@@ -404,11 +447,10 @@ def transfer_request(
                 "payer_id": call.payer_id,
             },
         )
-        # The phone: one live transfer, to the first department's extension; the
-        # other department has the task in its queue.
-        first = transfers[0]
-        if first.extension:
-            transaction.on_commit(lambda: phone_transfer(call=call, extension=first.extension))
+        # The phone: one live transfer, to the extension (or ring group) that rings
+        # every department concerned.
+        if target:
+            transaction.on_commit(lambda: phone_transfer(call=call, extension=target))
     return transfers
 
 
@@ -426,6 +468,7 @@ def transfer_accept(
     ).update(status=TransferStatus.ACCEPTED, accepted_by=actor, accepted_at=now)
     if not taken:
         raise ValidationError(_("この転送はすでに受け付けられています。"), code="taken")
+    wake(actor.pk)  # the clerk's screen pops the transfer they took
     if transfer.task is not None:
         # The task may have been taken from the queue meanwhile: the transfer stands.
         with contextlib.suppress(ValidationError):

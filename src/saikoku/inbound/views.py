@@ -35,6 +35,7 @@ from saikoku.inbound.selectors import (
     call_for_user,
     call_matches,
     current_call,
+    current_transfer,
     department_transfers,
     payment_guidance,
     transfer_for_user,
@@ -330,8 +331,24 @@ def transfers(request: AuthenticatedRequest) -> HttpResponse:
             "mine": [t for t in waiting if t.extension and t.extension == request.user.extension],
             "now": timezone.now(),
             "nav": "transfers",
+            **_poll(),
         },
     )
+
+
+@never_cache
+@require_GET
+@capability_required(Capability.WORK_DEPARTMENT_QUEUE)
+def transfer_pop(request: AuthenticatedRequest) -> HttpResponse:
+    """The ward clerk's pop: the transfer they took (the phone system reported their
+    extension answering it), with the payer and the operator's summary; 204 while the
+    one shown is still the latest (after waiting for a change, with wait=1)."""
+    shown = request.GET.get("shown", "")
+    transfer_id = _waited(request, current_transfer, shown)
+    if str(transfer_id or "") == shown:
+        return HttpResponse(status=204)
+    found = transfer_for_user(request.user, transfer_id) if transfer_id else None
+    return render(request, "inbound/_transfer_pop.html", {"transfer": found, **_poll()})
 
 
 @require_POST
