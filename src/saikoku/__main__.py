@@ -39,6 +39,7 @@ COMMANDS: dict[str, str] = {
     "inquiries-overdue": "回答期限を過ぎた照会をタスクにする / overdue inquiries become tasks",
     "report": "業務報告書（monthly）とその作成ワーカー（worker） / the monthly report, its worker",
     "cti": "電話システム連携（simulate, ami-listen） / phone system: simulate, ami-listen",
+    "inbound-unanswered": "応答のない転送を折返しにする / unanswered transfers become call-backs",
     "migrate": "データベースを作成・更新する / create or update the database",
     "createsuperuser": "管理者アカウントを作る / create an admin account",
 }

@@ -1,15 +1,19 @@
 """The transfer request for a hosted PBX (a signed POST to its URL), the fallback when
-nobody takes a transfer, and the simulator's refusal without a secret."""
+nobody takes a transfer (`saikoku inbound-unanswered`), and the simulator's refusal
+without a secret."""
 
 from __future__ import annotations
 
 import datetime as dt
 import time
+from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from saikoku.backoffice.selectors import tasks_visible_to
+from saikoku.core.models import AuditEntry
 from saikoku.inbound.events import Event
 from saikoku.inbound.handoff import handoff_task_create
 from saikoku.inbound.models import Transfer, TransferStatus
@@ -86,3 +90,71 @@ def test_the_simulator_needs_the_secret(settings):
     settings.SAIKOKU_CTI_SECRET = ""
     with pytest.raises(CommandError):
         call_command("cti", "simulate", "--extension", "201", "--url", "http://127.0.0.1:9/")
+
+
+def _waiting_transfer(inbound_ward, operator, *, seconds_ago: int, task: bool = True) -> Transfer:
+    call = _call()
+    now = timezone.now()
+    made = (
+        handoff_task_create(
+            actor=operator,
+            payer_id=next(iter(inbound_ward.values())),
+            kind="escalation",
+            reason="wants_plan",
+            summary="分納の相談",
+            department="nhi",
+            now=now,
+        )
+        if task
+        else None
+    )
+    return Transfer.objects.create(
+        call=call,
+        payer_id=next(iter(inbound_ward.values())),
+        department="nhi",
+        reason="wants_plan",
+        summary="分納の相談",
+        extension="302",
+        task=made,
+        created_by=operator,
+        created_at=now - dt.timedelta(seconds=seconds_ago),
+    )
+
+
+def test_the_periodic_job_turns_unanswered_transfers_into_call_back_tasks(
+    inbound_ward, operator, settings
+):
+    settings.SAIKOKU_CTI_TRANSFER_TIMEOUT = 30
+    late = _waiting_transfer(inbound_ward, operator, seconds_ago=90)
+    recent = _waiting_transfer(inbound_ward, operator, seconds_ago=10)
+    out = StringIO()
+    call_command("inbound_unanswered", stdout=out)
+    assert "1件" in out.getvalue()
+    late.refresh_from_db()
+    recent.refresh_from_db()
+    assert (late.status, recent.status) == (TransferStatus.CALLBACK, TransferStatus.RINGING)
+    # The department's queue holds it as a call-back, with the operator's summary.
+    assert late.task.status == "open" and late.task.department == "nhi"
+    assert late.task.summary.startswith("【折返し】")
+    assert late.task.summary.endswith("分納の相談")
+    entry = AuditEntry.objects.get(action="inbound_transfer_unanswered")
+    assert entry.detail["task"] == late.task_id
+    # Once: a second run changes nothing; a shorter time catches the recent one.
+    call_command("inbound_unanswered", stdout=StringIO())
+    late.task.refresh_from_db()
+    assert late.task.summary.count("【折返し】") == 1
+    call_command("inbound_unanswered", "--after", "5", stdout=StringIO())
+    recent.refresh_from_db()
+    assert recent.status == TransferStatus.CALLBACK
+
+
+def test_a_transfer_without_a_task_gets_its_call_back_task(
+    inbound_ward, operator, ward_staff_nhi, settings
+):
+    settings.SAIKOKU_CTI_TRANSFER_TIMEOUT = 30
+    transfer = _waiting_transfer(inbound_ward, operator, seconds_ago=60, task=False)
+    assert transfers_expire() == 1
+    transfer.refresh_from_db()
+    assert transfer.task.kind == "escalation" and transfer.task.department == "nhi"
+    assert "分納の相談" in transfer.task.summary
+    assert transfer.task in tasks_visible_to(ward_staff_nhi)

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 def handoff_task_create(
     *,
-    actor: User,
+    actor: User | None,
     payer_id: int,
     kind: str,
     reason: str,

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from saikoku.backoffice.models import TaskKind, TaskReason
+from saikoku.backoffice.models import Task, TaskKind, TaskReason
 from saikoku.core.audit import audit_record
 from saikoku.core.dates import TOKYO
 from saikoku.core.models import DEPARTMENT_LEVIES
@@ -477,11 +477,49 @@ def transfer_accept(
     return transfer
 
 
-def transfers_expire(*, now: dt.datetime | None = None) -> int:
-    """Live transfers nobody took within SAIKOKU_CTI_TRANSFER_TIMEOUT become call-back
-    work only: their task stays open in the department's queue with the summary."""
+def transfers_expire(*, now: dt.datetime | None = None, after_seconds: int | None = None) -> int:
+    """Live transfers nobody took within `after_seconds` (SAIKOKU_CTI_TRANSFER_TIMEOUT)
+    become call-backs: the task in the department's queue (made with the transfer, or
+    made now when it has none) says so above the operator's summary. Each one once,
+    in its own transaction with its audit entry (`saikoku inbound-unanswered`, and
+    every look at the transfers page). The number turned."""
     now = now or timezone.now()
-    limit = now - dt.timedelta(seconds=settings.SAIKOKU_CTI_TRANSFER_TIMEOUT)
-    return Transfer.objects.filter(status=TransferStatus.RINGING, created_at__lt=limit).update(
-        status=TransferStatus.CALLBACK
-    )
+    seconds = settings.SAIKOKU_CTI_TRANSFER_TIMEOUT if after_seconds is None else after_seconds
+    limit = now - dt.timedelta(seconds=seconds)
+    turned = 0
+    for transfer in Transfer.objects.filter(
+        status=TransferStatus.RINGING, created_at__lt=limit
+    ).select_related("task", "created_by"):
+        with transaction.atomic():
+            # Conditional: a clerk's "accept" or another sweep may come first.
+            if not Transfer.objects.filter(pk=transfer.pk, status=TransferStatus.RINGING).update(
+                status=TransferStatus.CALLBACK
+            ):
+                continue
+            line = _("【折返し】転送に区職員が応答しませんでした（%(at)s）。") % {
+                "at": timezone.localtime(transfer.created_at).strftime("%Y-%m-%d %H:%M")
+            }
+            task = transfer.task
+            if task is None:
+                task = handoff_task_create(
+                    actor=transfer.created_by,
+                    payer_id=transfer.payer_id,
+                    kind=TaskKind.ESCALATION,
+                    reason=_TRANSFER_TASK_REASONS.get(transfer.reason, TaskReason.OTHER),
+                    summary=f"{line}\n{transfer.summary}",
+                    department=transfer.department,
+                    now=now,
+                    contact_record=transfer.call.contact_record,
+                )
+                Transfer.objects.filter(pk=transfer.pk).update(task=task)
+            elif not task.is_finished:
+                Task.objects.filter(pk=task.pk).update(summary=f"{line}\n{task.summary}")
+            audit_record(
+                actor=None,
+                action="inbound_transfer_unanswered",
+                object_type="inbound_call",
+                object_id=str(transfer.call_id),
+                detail={"department": transfer.department, "task": task.pk, "seconds": seconds},
+            )
+            turned += 1
+    return turned
