@@ -9,6 +9,7 @@ import time
 import pytest
 from django.core.management import call_command
 
+from saikoku.inbound import wakeup
 from support.inbound_ward import build_inbound_ward
 from support.personas import login
 
@@ -20,6 +21,18 @@ def ward(transactional_db, tmp_path, settings):
     # A short long-poll: a request still waiting when the test ends is done soon after.
     settings.SAIKOKU_POP_WAIT_SECONDS = 3
     return build_inbound_ward(tmp_path, settings)
+
+
+@pytest.fixture(autouse=True)
+def _no_pop_left_waiting(transactional_db, page):
+    """After each test the browser leaves, and the server's pop requests still waiting
+    (for the long-poll's few seconds) end before the database is emptied: on SQLite
+    their looks would meet the emptying's locks."""
+    yield
+    page.goto("about:blank")
+    deadline = time.monotonic() + 10
+    while wakeup._waiting and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 @pytest.fixture
