@@ -61,6 +61,7 @@ def fresh(tmp_path) -> Path:
         ["promises-evaluate"],
         ["createsuperuser", "--noinput", "--username", "x", "--email", "x@example.com"],
         ["showmigrations"],
+        ["cti", "ami-listen"],
     ],
 )
 def test_a_command_on_a_never_migrated_folder_says_what_to_run_first(fresh, argv):
@@ -81,6 +82,18 @@ def test_late_charge_works_on_a_fresh_folder_and_creates_nothing(fresh):
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["late_charge"] == 3_400
     assert "同梱の割合" in done.stderr
+    assert files_in(fresh) == []
+
+
+def test_cti_simulate_needs_no_database_only_the_server_it_sends_to(fresh):
+    done = saikoku(
+        fresh, "cti", "simulate", "--extension", "201", "--url", "http://127.0.0.1:9/cti/events",
+        SAIKOKU_CTI_SECRET="a-secret",
+    )  # fmt: skip
+    # Not "run saikoku migrate first": the send itself fails (nothing listens on port 9).
+    assert done.returncode == 1, done.stderr
+    assert NOT_MIGRATED not in done.stderr
+    assert done.stderr.startswith("saikoku cti: 送信できませんでした")
     assert files_in(fresh) == []
 
 

@@ -39,6 +39,7 @@ COMMANDS: dict[str, str] = {
     "inquiries-overdue": "回答期限を過ぎた照会をタスクにする / overdue inquiries become tasks",
     "report": "業務報告書（monthly）とその作成ワーカー（worker） / the monthly report, its worker",
     "cti": "電話システム連携（simulate, ami-listen） / phone system: simulate, ami-listen",
+    "inbound-unanswered": "応答のない転送を折返しにする / unanswered transfers become call-backs",
     "migrate": "データベースを作成・更新する / create or update the database",
     "createsuperuser": "管理者アカウントを作る / create an admin account",
 }
@@ -74,6 +75,9 @@ NO_DATABASE = frozenset(
         "restore",
     }
 )
+# Commands of which only some subcommands need the database: `cti simulate` sends
+# HTTP to a running server, while `cti ami-listen` writes the calls it hears.
+NO_DATABASE_SUBCOMMANDS: dict[str, frozenset[str]] = {"cti": frozenset({"simulate"})}
 # Commands that create the embedded database: its folder must exist first.
 CREATE_DATABASE = frozenset({"migrate", "demo"})
 EXIT_NOT_READY = 2
@@ -102,7 +106,7 @@ def main(argv: list[str] | None = None) -> None:
     app = get_commands().get(command)
     asks_for_help = any(arg in ("-h", "--help") for arg in argv[2:])
     if app is not None and not asks_for_help:
-        _prepare_database(command)
+        _prepare_database(command, argv[2:])
     if app is None or not app.startswith("saikoku."):
         argv[1] = command
         _django(argv)
@@ -156,7 +160,14 @@ def _overview() -> str:
     return "\n".join(lines)
 
 
-def _prepare_database(command: str) -> None:
+def _needs_no_database(command: str, args: list[str]) -> bool:
+    if command in NO_DATABASE:
+        return True
+    subcommand = next((arg for arg in args if not arg.startswith("-")), "")
+    return subcommand in NO_DATABASE_SUBCOMMANDS.get(command, frozenset())
+
+
+def _prepare_database(command: str, args: list[str]) -> None:
     """Creates the embedded database's folder for the commands that create it; for the
     others, exits with one line when the database is missing or behind the code."""
     from django.db import DEFAULT_DB_ALIAS, connections
@@ -169,7 +180,7 @@ def _prepare_database(command: str) -> None:
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
         return
-    if command in NO_DATABASE:
+    if _needs_no_database(command, args):
         return
     problem = database_problem(connection)
     if problem:

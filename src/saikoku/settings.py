@@ -510,6 +510,9 @@ if SAIKOKU_CTI_TRANSFER not in ("ami", "webhook", "none"):
 SAIKOKU_CTI_TRANSFER_URL = os.environ.get("SAIKOKU_CTI_TRANSFER_URL", "")
 # Seconds a live transfer rings before it becomes a call-back task only.
 SAIKOKU_CTI_TRANSFER_TIMEOUT = env_int("SAIKOKU_CTI_TRANSFER_TIMEOUT", 30)
+# Seconds a screen pop request waits on the server for the next call (the long-poll,
+# inbound/wakeup.py); 0 makes the screens poll every half second instead.
+SAIKOKU_POP_WAIT_SECONDS = env_int("SAIKOKU_POP_WAIT_SECONDS", 20)
 
 # The log (English, for operators of the system) goes to a file in the data folder, made
 # with its first record; the terminal shows only a command's own Japanese output.

@@ -9,6 +9,7 @@ import time
 import pytest
 from django.core.management import call_command
 
+from saikoku.inbound import wakeup
 from support.inbound_ward import build_inbound_ward
 from support.personas import login
 
@@ -17,7 +18,21 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture
 def ward(transactional_db, tmp_path, settings):
+    # A short long-poll: a request still waiting when the test ends is done soon after.
+    settings.SAIKOKU_POP_WAIT_SECONDS = 3
     return build_inbound_ward(tmp_path, settings)
+
+
+@pytest.fixture(autouse=True)
+def _no_pop_left_waiting(transactional_db, page):
+    """After each test the browser leaves, and the server's pop requests still waiting
+    (for the long-poll's few seconds) end before the database is emptied: on SQLite
+    their looks would meet the emptying's locks."""
+    yield
+    page.goto("about:blank")
+    deadline = time.monotonic() + 10
+    while wakeup._waiting and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 @pytest.fixture
@@ -52,7 +67,8 @@ def test_cti_simulate_pops_the_callers_payer_on_the_operators_screen(
     started = time.monotonic()
     _simulate(live_server, "090-1234-5678")
     page.wait_for_selector("[data-pop-name]:has-text('佐野 健一')", timeout=3000)
-    # Well within the issue's second, polling every 500 ms (the bench measures it).
+    # Well within the second: the waiting pop request answers on the event's commit
+    # (the bench measures it; this includes the simulator's own start).
     assert time.monotonic() - started < 2.5
     page.click("[data-pop-name]")
     page.wait_for_selector("[data-confirm-identity]")

@@ -1,50 +1,28 @@
 """The transfer request for a hosted PBX (a signed POST to its URL), the fallback when
-nobody takes a transfer, and the simulator's refusal without a secret."""
+nobody takes a transfer (`saikoku inbound-unanswered`), and the simulator's refusal
+without a secret."""
 
 from __future__ import annotations
 
 import datetime as dt
-import http.server
-import threading
 import time
+from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from saikoku.backoffice.selectors import tasks_visible_to
+from saikoku.core.models import AuditEntry
 from saikoku.inbound.events import Event
 from saikoku.inbound.handoff import handoff_task_create
 from saikoku.inbound.models import Transfer, TransferStatus
 from saikoku.inbound.phone import phone_transfer
 from saikoku.inbound.services import call_event_apply, transfers_expire
 from saikoku.inbound.signature import signature_problem
-from support.cti import SECRET
+from support.cti import SECRET, Pbx
 
 pytestmark = pytest.mark.django_db
-
-
-class _Pbx(http.server.BaseHTTPRequestHandler):
-    received: list[tuple[dict[str, str], bytes]] = []
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        self.received.append((dict(self.headers), body))
-        self.send_response(202)
-        self.end_headers()
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def pbx():
-    server = http.server.HTTPServer(("127.0.0.1", 0), _Pbx)
-    _Pbx.received = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
 
 
 def _call():
@@ -59,7 +37,7 @@ def test_a_hosted_pbx_gets_a_signed_transfer_request(pbx, settings):
     settings.SAIKOKU_CTI_TRANSFER = "webhook"
     settings.SAIKOKU_CTI_TRANSFER_URL = f"http://127.0.0.1:{pbx.server_address[1]}/transfer"
     assert phone_transfer(call=_call(), extension="301") is True
-    headers, body = _Pbx.received[0]
+    headers, body = Pbx.received[0]
     assert b'"to": "301"' in body and b'"call_id": "w-1"' in body
     problem = signature_problem(
         secret=SECRET,
@@ -112,3 +90,71 @@ def test_the_simulator_needs_the_secret(settings):
     settings.SAIKOKU_CTI_SECRET = ""
     with pytest.raises(CommandError):
         call_command("cti", "simulate", "--extension", "201", "--url", "http://127.0.0.1:9/")
+
+
+def _waiting_transfer(inbound_ward, operator, *, seconds_ago: int, task: bool = True) -> Transfer:
+    call = _call()
+    now = timezone.now()
+    made = (
+        handoff_task_create(
+            actor=operator,
+            payer_id=next(iter(inbound_ward.values())),
+            kind="escalation",
+            reason="wants_plan",
+            summary="分納の相談",
+            department="nhi",
+            now=now,
+        )
+        if task
+        else None
+    )
+    return Transfer.objects.create(
+        call=call,
+        payer_id=next(iter(inbound_ward.values())),
+        department="nhi",
+        reason="wants_plan",
+        summary="分納の相談",
+        extension="302",
+        task=made,
+        created_by=operator,
+        created_at=now - dt.timedelta(seconds=seconds_ago),
+    )
+
+
+def test_the_periodic_job_turns_unanswered_transfers_into_call_back_tasks(
+    inbound_ward, operator, settings
+):
+    settings.SAIKOKU_CTI_TRANSFER_TIMEOUT = 30
+    late = _waiting_transfer(inbound_ward, operator, seconds_ago=90)
+    recent = _waiting_transfer(inbound_ward, operator, seconds_ago=10)
+    out = StringIO()
+    call_command("inbound_unanswered", stdout=out)
+    assert "1件" in out.getvalue()
+    late.refresh_from_db()
+    recent.refresh_from_db()
+    assert (late.status, recent.status) == (TransferStatus.CALLBACK, TransferStatus.RINGING)
+    # The department's queue holds it as a call-back, with the operator's summary.
+    assert late.task.status == "open" and late.task.department == "nhi"
+    assert late.task.summary.startswith("【折返し】")
+    assert late.task.summary.endswith("分納の相談")
+    entry = AuditEntry.objects.get(action="inbound_transfer_unanswered")
+    assert entry.detail["task"] == late.task_id
+    # Once: a second run changes nothing; a shorter time catches the recent one.
+    call_command("inbound_unanswered", stdout=StringIO())
+    late.task.refresh_from_db()
+    assert late.task.summary.count("【折返し】") == 1
+    call_command("inbound_unanswered", "--after", "5", stdout=StringIO())
+    recent.refresh_from_db()
+    assert recent.status == TransferStatus.CALLBACK
+
+
+def test_a_transfer_without_a_task_gets_its_call_back_task(
+    inbound_ward, operator, ward_staff_nhi, settings
+):
+    settings.SAIKOKU_CTI_TRANSFER_TIMEOUT = 30
+    transfer = _waiting_transfer(inbound_ward, operator, seconds_ago=60, task=False)
+    assert transfers_expire() == 1
+    transfer.refresh_from_db()
+    assert transfer.task.kind == "escalation" and transfer.task.department == "nhi"
+    assert "分納の相談" in transfer.task.summary
+    assert transfer.task in tasks_visible_to(ward_staff_nhi)

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from saikoku.backoffice.models import Task, TaskKind
+from saikoku.backoffice.selectors import tasks_visible_to
 from saikoku.inbound.models import InboundCall, PaymentGuidance, Transfer
 from saikoku.outreach.models import Channel
 from support.cti import event, post_event
@@ -140,8 +142,14 @@ def test_reissue_and_already_paid_create_back_office_tasks(inbound_ward, operato
     client.post(reverse("inbound_task", args=[call.pk]), {"request": "reissue"})
     client.post(reverse("inbound_task", args=[call.pk]), {"request": "already_paid"})
     kinds = sorted(Task.objects.values_list("kind", "department"))
-    assert kinds == [(TaskKind.ESCALATION, "tax"), (TaskKind.VERIFY_PAYMENT, "tax")]
-    assert "納付書の再発行" in Task.objects.get(kind=TaskKind.ESCALATION).summary
+    assert kinds == [(TaskKind.REISSUE_SLIP, "tax"), (TaskKind.VERIFY_PAYMENT, "tax")]
+    reissue = Task.objects.get(kind=TaskKind.REISSUE_SLIP)
+    assert "納付書の再発行" in reissue.summary
+    # The back office's own task: due in the kind's days, with its history line, and in
+    # the queue of the center's staff who reissue slips.
+    assert (reissue.due_on - timezone.localdate(reissue.created_at)).days == 3
+    assert reissue.events.get().action == "created"
+    assert reissue in tasks_visible_to(operator_201)
 
 
 def _transfer(client, call, levies, summary="分納の相談をしたいとのこと"):

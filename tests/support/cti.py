@@ -1,9 +1,11 @@
 """The phone system's side of the inbound tests: signed webhook POSTs, as a PBX sends
-them, through the project's own signing function."""
+them, through the project's own signing function; and a hosted PBX's endpoint that
+records the transfer requests it gets (the `pbx` fixture serves it)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import http.server
 import json
 import time
 from typing import Any
@@ -48,3 +50,18 @@ def post_event(
     return client.post(
         "/cti/events", data=body, content_type="application/json", headers=headers or signed
     )
+
+
+class Pbx(http.server.BaseHTTPRequestHandler):
+    """Answers 202 to every POST and keeps (headers, body)."""
+
+    received: list[tuple[dict[str, str], bytes]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.received.append((dict(self.headers), body))
+        self.send_response(202)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass

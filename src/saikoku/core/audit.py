@@ -118,6 +118,7 @@ ACTIONS = {
     "erase": gettext_lazy("個人データの消去"),
     "inbound_task": gettext_lazy("受電からのタスク依頼"),
     "inbound_transfer": gettext_lazy("区職員への転送"),
+    "inbound_transfer_unanswered": gettext_lazy("応答のない転送を折返しに変更"),
     "late_charge_rate_register": gettext_lazy("延滞金の割合の登録"),
     "late_charge_rate_change": gettext_lazy("延滞金の割合の訂正"),
     "sms_template_save": gettext_lazy("SMSテンプレートの保存"),

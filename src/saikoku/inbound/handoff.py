@@ -3,8 +3,8 @@
 Every task an inbound call gives rise to (a transfer's call-back, a payment slip to
 reissue, a payment to verify) is created here, the same way outreach/records/services.py
 creates the tasks of an outcome, so the ward staff see inbound and outbound work in
-one queue. Kept to one function so that the back office's own creation service can
-replace its body alone.
+one queue. It goes through the back office's own creation service (task_create): the
+kind's due date and team, the task's history line and its audit entry.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from saikoku.backoffice.models import Task
+from saikoku.backoffice.services import task_create
 
 if TYPE_CHECKING:
     from saikoku.core.models import User
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 
 def handoff_task_create(
     *,
-    actor: User,
+    actor: User | None,
     payer_id: int,
     kind: str,
     reason: str,
@@ -31,15 +32,15 @@ def handoff_task_create(
     contact_record: ContactRecord | None = None,
 ) -> Task:
     """One task in `department`'s queue (inside the caller's transaction)."""
-    return Task.objects.create(
+    return task_create(
+        actor=actor,
         payer_id=payer_id,
         kind=kind,
         reason=reason,
         summary=summary,
         department=department,
         contact_record=contact_record,
-        created_by=actor,
-        created_at=now,
+        now=now,
     )
 
 

@@ -7,6 +7,9 @@
   events to us (docs/inbound.md);
 - "none": nothing; the ward staff see the transfer on screen and call back.
 
+A transfer that concerns both departments goes to the ring group configured for the
+pair (transfer_target), which rings both at once.
+
 Runs after the transfer's commit. A failure is logged, never raised: the task in the
 department's queue is the fallback either way.
 """
@@ -28,6 +31,27 @@ if TYPE_CHECKING:
     from saikoku.inbound.models import InboundCall
 
 logger = logging.getLogger(__name__)
+
+
+def transfer_target(departments: list[str]) -> str:
+    """The extension a live transfer to these departments rings (SAIKOKU_CTI_TRANSFER_
+    EXTENSIONS). One department: its own. Both: the ring group the PBX has for the pair
+    (`nhi+tax=309`, either order), so both departments' phones ring at once; a
+    Redirect or the hosted PBX's transfer moves the call to one place only, so the
+    parallel ringing is the PBX's. Without a group the first department's rings and
+    the other's queue item is its call-back. "" when none is configured."""
+    extensions = settings.SAIKOKU_CTI_TRANSFER_EXTENSIONS
+    if len(departments) > 1:
+        wanted = set(departments)
+        for key, extension in extensions.items():
+            if "+" in key and set(key.split("+")) == wanted:
+                return extension
+        logger.warning(
+            "no ring group for %s in SAIKOKU_CTI_TRANSFER_EXTENSIONS: only %s rings",
+            "+".join(sorted(wanted)),
+            departments[0],
+        )
+    return extensions.get(departments[0], "") if departments else ""
 
 
 def phone_transfer(*, call: InboundCall, extension: str) -> bool:
@@ -86,4 +110,4 @@ def _webhook(call: InboundCall, extension: str) -> bool:
         return False
 
 
-__all__ = ["phone_transfer"]
+__all__ = ["phone_transfer", "transfer_target"]

@@ -32,6 +32,7 @@ __all__ = [
     "call_for_user",
     "call_matches",
     "current_call",
+    "current_transfer",
     "department_transfers",
     "payment_guidance",
     "transfer_for_user",
@@ -101,6 +102,23 @@ def department_transfers(user: Any) -> QuerySet[Transfer]:
         )
         .select_related("payer", "call", "created_by")
         .order_by("created_at", "pk")
+    )
+
+
+def current_transfer(user: Any) -> int | None:
+    """The id of the transfer the ward clerk took last (at their phone, which the phone
+    system reported, or with "accept") in the last CALL_HOLD: what their screen pops."""
+    if not user_can(user, Capability.WORK_DEPARTMENT_QUEUE):
+        return None
+    return (
+        Transfer.objects.filter(
+            accepted_by_id=user.pk,
+            department=user.department,
+            accepted_at__gte=timezone.now() - CALL_HOLD,
+        )
+        .order_by("-accepted_at", "-pk")
+        .values_list("pk", flat=True)
+        .first()
     )
 
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from saikoku.backoffice.models import TaskKind, TaskReason
+from saikoku.backoffice.models import Task, TaskKind, TaskReason
 from saikoku.core.audit import audit_record
 from saikoku.core.dates import TOKYO
 from saikoku.core.models import DEPARTMENT_LEVIES
@@ -33,8 +33,9 @@ from saikoku.inbound.models import (
     TransferReason,
     TransferStatus,
 )
-from saikoku.inbound.phone import phone_transfer
+from saikoku.inbound.phone import phone_transfer, transfer_target
 from saikoku.inbound.signature import WINDOW_SECONDS, signature_problem
+from saikoku.inbound.wakeup import wake
 from saikoku.outreach.models import Channel, ContactRecord
 from saikoku.outreach.records.selectors import departments_owed, unpaid_balance
 from saikoku.outreach.records.services import CallOutcome, contact_record_create
@@ -143,10 +144,48 @@ def _answering_user(extension: str) -> User | None:
     )
 
 
+def _ward_clerk(extension: str) -> User | None:
+    """The ward staff member whose phone is this extension."""
+    from saikoku.core.models import User
+    from saikoku.core.roles import Capability, roles_with
+
+    if not extension:
+        return None
+    return (
+        User.objects.filter(
+            extension=extension,
+            is_active=True,
+            role__in=roles_with(Capability.WORK_DEPARTMENT_QUEUE),
+        )
+        .exclude(department="")
+        .order_by("pk")
+        .first()
+    )
+
+
+def _transfers_answered(*, call: InboundCall, extension: str, now: dt.datetime) -> list[Transfer]:
+    """The phone system says the call was answered at a ward clerk's extension (after
+    a transfer, alone or in the ring group): the clerk takes their department's
+    transfer of the call, and its task, as "accept" does; their screen pops it."""
+    clerk = _ward_clerk(extension)
+    if clerk is None:
+        return []
+    taken = []
+    for transfer in Transfer.objects.filter(
+        call=call,
+        department=clerk.department,
+        status__in=[TransferStatus.RINGING, TransferStatus.CALLBACK],
+    ).select_related("task"):
+        with contextlib.suppress(ValidationError):  # taken meanwhile by "accept"
+            taken.append(transfer_accept(actor=clerk, transfer=transfer, now=now))
+    return taken
+
+
 def call_event_apply(*, event: Event, source: str, now: dt.datetime | None = None) -> InboundCall:
     """Stores the event (a repeat is stored once) and brings the call up to date with
     everything known of it. Safe under concurrent deliveries: the call row is locked
-    while its state is recomputed from all its events."""
+    while its state is recomputed from all its events. An answer at a ward clerk's
+    extension hands them the call's transfer (_transfers_answered)."""
     now = now or timezone.now()
     with transaction.atomic():
         CtiEvent.objects.bulk_create(
@@ -201,11 +240,17 @@ def call_event_apply(*, event: Event, source: str, now: dt.datetime | None = Non
         call.operator = operator
         call.updated_at = now
         call.save()
+        if operator is not None:
+            wake(operator.pk)  # their pop, waiting on the server, answers on commit
         if event.kind == "transferred":
             # The ward staff's phone is ringing: their screen shows the transfer.
             Transfer.objects.filter(
                 call=call, extension=event.transfer_to, status=TransferStatus.RINGING
             ).update(created_at=now)
+    if event.kind == "answered" and event.extension != call.extension:
+        # Not the operator's own answer: perhaps the ward staff's, after a transfer
+        # (the task's acceptance is its own transaction, after the event's).
+        _transfers_answered(call=call, extension=event.extension, now=now)
     return call
 
 
@@ -264,9 +309,8 @@ def inbound_call_record(
 
 # What the guidance panel's two buttons hand to the back office.
 TASK_REQUESTS = {
-    # The back office has no kind of its own for a new payment slip yet: an
-    # escalation whose summary says so.
-    "reissue": (TaskKind.ESCALATION, TaskReason.OTHER, _("納付書の再発行依頼")),
+    # The back office's own kind: the center reissues the slip of the department's levy.
+    "reissue": (TaskKind.REISSUE_SLIP, "", _("納付書の再発行依頼")),
     "already_paid": (TaskKind.VERIFY_PAYMENT, TaskReason.CLAIMS_PAID, _("納付済みとの申出")),
 }
 
@@ -343,8 +387,9 @@ def transfer_request(
     client_addr: str = "",
 ) -> list[Transfer]:
     """Hands the call to the ward staff of the departments concerned: a task with the
-    summary in each department's queue (the call-back when nobody picks up), and a
-    live transfer asked of the phone system to the first department's extension."""
+    summary in each department's queue (the call-back when nobody picks up), and one
+    live transfer asked of the phone system: to the department's extension, or for
+    both departments to the ring group that rings both (phone.transfer_target)."""
     _own_call(actor, call)
     if call.payer_id is None:
         raise ValidationError(_("先に納付義務者を選んでください。"), code="payer")
@@ -362,7 +407,7 @@ def transfer_request(
         raise ValidationError(_("関係する税目を選んでください。"), code="levies")
     now = now or timezone.now()
     label = TransferReason(reason).label
-    extensions = settings.SAIKOKU_CTI_TRANSFER_EXTENSIONS
+    target = transfer_target(departments)
     with transaction.atomic(durable=True):
         transfers = []
         for department in departments:
@@ -383,7 +428,7 @@ def transfer_request(
                     department=department,
                     reason=reason,
                     summary=summary.strip(),
-                    extension=extensions.get(department, ""),
+                    extension=target,
                     task=task,
                     created_by=actor,
                     created_at=now,
@@ -402,11 +447,10 @@ def transfer_request(
                 "payer_id": call.payer_id,
             },
         )
-        # The phone: one live transfer, to the first department's extension; the
-        # other department has the task in its queue.
-        first = transfers[0]
-        if first.extension:
-            transaction.on_commit(lambda: phone_transfer(call=call, extension=first.extension))
+        # The phone: one live transfer, to the extension (or ring group) that rings
+        # every department concerned.
+        if target:
+            transaction.on_commit(lambda: phone_transfer(call=call, extension=target))
     return transfers
 
 
@@ -424,6 +468,7 @@ def transfer_accept(
     ).update(status=TransferStatus.ACCEPTED, accepted_by=actor, accepted_at=now)
     if not taken:
         raise ValidationError(_("この転送はすでに受け付けられています。"), code="taken")
+    wake(actor.pk)  # the clerk's screen pops the transfer they took
     if transfer.task is not None:
         # The task may have been taken from the queue meanwhile: the transfer stands.
         with contextlib.suppress(ValidationError):
@@ -432,11 +477,49 @@ def transfer_accept(
     return transfer
 
 
-def transfers_expire(*, now: dt.datetime | None = None) -> int:
-    """Live transfers nobody took within SAIKOKU_CTI_TRANSFER_TIMEOUT become call-back
-    work only: their task stays open in the department's queue with the summary."""
+def transfers_expire(*, now: dt.datetime | None = None, after_seconds: int | None = None) -> int:
+    """Live transfers nobody took within `after_seconds` (SAIKOKU_CTI_TRANSFER_TIMEOUT)
+    become call-backs: the task in the department's queue (made with the transfer, or
+    made now when it has none) says so above the operator's summary. Each one once,
+    in its own transaction with its audit entry (`saikoku inbound-unanswered`, and
+    every look at the transfers page). The number turned."""
     now = now or timezone.now()
-    limit = now - dt.timedelta(seconds=settings.SAIKOKU_CTI_TRANSFER_TIMEOUT)
-    return Transfer.objects.filter(status=TransferStatus.RINGING, created_at__lt=limit).update(
-        status=TransferStatus.CALLBACK
-    )
+    seconds = settings.SAIKOKU_CTI_TRANSFER_TIMEOUT if after_seconds is None else after_seconds
+    limit = now - dt.timedelta(seconds=seconds)
+    turned = 0
+    for transfer in Transfer.objects.filter(
+        status=TransferStatus.RINGING, created_at__lt=limit
+    ).select_related("task", "created_by"):
+        with transaction.atomic():
+            # Conditional: a clerk's "accept" or another sweep may come first.
+            if not Transfer.objects.filter(pk=transfer.pk, status=TransferStatus.RINGING).update(
+                status=TransferStatus.CALLBACK
+            ):
+                continue
+            line = _("【折返し】転送に区職員が応答しませんでした（%(at)s）。") % {
+                "at": timezone.localtime(transfer.created_at).strftime("%Y-%m-%d %H:%M")
+            }
+            task = transfer.task
+            if task is None:
+                task = handoff_task_create(
+                    actor=transfer.created_by,
+                    payer_id=transfer.payer_id,
+                    kind=TaskKind.ESCALATION,
+                    reason=_TRANSFER_TASK_REASONS.get(transfer.reason, TaskReason.OTHER),
+                    summary=f"{line}\n{transfer.summary}",
+                    department=transfer.department,
+                    now=now,
+                    contact_record=transfer.call.contact_record,
+                )
+                Transfer.objects.filter(pk=transfer.pk).update(task=task)
+            elif not task.is_finished:
+                Task.objects.filter(pk=task.pk).update(summary=f"{line}\n{task.summary}")
+            audit_record(
+                actor=None,
+                action="inbound_transfer_unanswered",
+                object_type="inbound_call",
+                object_id=str(transfer.call_id),
+                detail={"department": transfer.department, "task": task.pk, "seconds": seconds},
+            )
+            turned += 1
+    return turned

@@ -13,6 +13,7 @@ urlpatterns = [
     path("inbound/calls/<int:call_id>/task/", views.task, name="inbound_task"),
     path("inbound/calls/<int:call_id>/transfer/", views.transfer, name="inbound_transfer"),
     path("inbound/transfers/", views.transfers, name="inbound_transfers"),
+    path("inbound/transfers/pop/", views.transfer_pop, name="inbound_transfer_pop"),
     path(
         "inbound/transfers/<int:transfer_id>/accept/",
         views.transfer_take,

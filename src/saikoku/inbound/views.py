@@ -1,9 +1,11 @@
 """The inbound pages: the phone system's webhook, the operator's screen pop and call
 page, the ward staff's transfers, the supervisor's board.
 
-The screen pop is htmx polling (every 500 ms) of a tiny endpoint that answers 204
-while nothing changed: one indexed query per poll (bench/screen_pop_bench.py measures
-the time from the `answered` POST to the payer's name on screen).
+The screen pop is a long-poll: the page asks a tiny endpoint that waits on the server
+(inbound/wakeup.py) until the operator's call changes, then answers with the pop; 204
+when the wait ends with nothing new, and the page asks again at once
+(bench/screen_pop_bench.py measures the time from the `answered` POST to the payer's
+name on screen). SAIKOKU_POP_WAIT_SECONDS=0 turns it back into polling every 500 ms.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import logging
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -32,6 +35,7 @@ from saikoku.inbound.selectors import (
     call_for_user,
     call_matches,
     current_call,
+    current_transfer,
     department_transfers,
     payment_guidance,
     transfer_for_user,
@@ -48,6 +52,7 @@ from saikoku.inbound.services import (
     transfers_expire,
 )
 from saikoku.inbound.signature import SIGNATURE_HEADER, TIMESTAMP_HEADER
+from saikoku.inbound.wakeup import wait_until
 from saikoku.outreach.calls.forms import IdentityForm, OutcomeForm
 from saikoku.outreach.calls.views import identity_mark, identity_marked
 from saikoku.outreach.outcomes import outcome_choices
@@ -92,6 +97,29 @@ def _identity_token(call: InboundCall) -> str:
     return f"inbound:{call.pk}:{call.payer_id}"
 
 
+def _poll() -> dict[str, Any]:
+    """How the pop fragments ask again: a long-poll re-issued at once (htmx queues the
+    next tick while one waits), or plain polling when waiting is off."""
+    waits = settings.SAIKOKU_POP_WAIT_SECONDS > 0
+    return {"poll_wait": waits, "poll_every": "100ms" if waits else "500ms"}
+
+
+def _waited(request: AuthenticatedRequest, current: Any, shown: str) -> Any:
+    """The user's current item (`current(user)`), after waiting for it to differ from
+    the one shown when the request asks to wait (wait=1)."""
+    found = current(request.user)
+    if str(found or "") != shown or request.GET.get("wait") != "1":
+        return found
+
+    def changed() -> bool:
+        nonlocal found
+        found = current(request.user)
+        return str(found or "") != shown
+
+    wait_until(request.user.pk, changed, seconds=settings.SAIKOKU_POP_WAIT_SECONDS)
+    return found
+
+
 @never_cache
 @require_GET
 @capability_required(Capability.ANSWER_INBOUND)
@@ -100,7 +128,7 @@ def screen(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "inbound/screen.html",
-        {"call_id": current_call(request.user), "nav": "inbound"},
+        {"call_id": current_call(request.user), "nav": "inbound", **_poll()},
     )
 
 
@@ -108,16 +136,19 @@ def screen(request: AuthenticatedRequest) -> HttpResponse:
 @require_GET
 @capability_required(Capability.ANSWER_INBOUND)
 def pop(request: AuthenticatedRequest) -> HttpResponse:
-    """The poll: 204 while the call shown is still the current one; else the pop."""
-    call_id = current_call(request.user)
-    if str(call_id or "") == request.GET.get("shown", ""):
+    """The pop: 204 while the call shown is still the current one (after waiting for a
+    change, with wait=1); else the pop of the current call."""
+    shown = request.GET.get("shown", "")
+    call_id = _waited(request, current_call, shown)
+    if str(call_id or "") == shown:
         return HttpResponse(status=204)
-    context: dict[str, Any] = {"call": None, "matches": None}
+    context: dict[str, Any] = {"call": None, "matches": None, **_poll()}
     if call_id is not None:
         call = call_for_user(request.user, call_id)
         context = {
             "call": call,
             "matches": call_matches(request.user, call, client_addr=client_address(request)),
+            **_poll(),
         }
     return render(request, "inbound/_pop.html", context)
 
@@ -300,8 +331,24 @@ def transfers(request: AuthenticatedRequest) -> HttpResponse:
             "mine": [t for t in waiting if t.extension and t.extension == request.user.extension],
             "now": timezone.now(),
             "nav": "transfers",
+            **_poll(),
         },
     )
+
+
+@never_cache
+@require_GET
+@capability_required(Capability.WORK_DEPARTMENT_QUEUE)
+def transfer_pop(request: AuthenticatedRequest) -> HttpResponse:
+    """The ward clerk's pop: the transfer they took (the phone system reported their
+    extension answering it), with the payer and the operator's summary; 204 while the
+    one shown is still the latest (after waiting for a change, with wait=1)."""
+    shown = request.GET.get("shown", "")
+    transfer_id = _waited(request, current_transfer, shown)
+    if str(transfer_id or "") == shown:
+        return HttpResponse(status=204)
+    found = transfer_for_user(request.user, transfer_id) if transfer_id else None
+    return render(request, "inbound/_transfer_pop.html", {"transfer": found, **_poll()})
 
 
 @require_POST
