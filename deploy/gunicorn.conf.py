@@ -10,9 +10,14 @@ import os
 # The loopback port nginx proxies to (deploy/nginx/saikoku.conf, upstream saikoku_web);
 # one ward's instance per port when several wards share a machine.
 bind = os.environ.get("SAIKOKU_WEB_BIND", "127.0.0.1:8000")
-# Synchronous workers: each request is a short database transaction. Twice the cores
-# plus one keeps the cores busy while some workers wait on PostgreSQL.
-workers = int(os.environ.get("SAIKOKU_WEB_WORKERS") or multiprocessing.cpu_count() * 2 + 1)
+# Threaded workers: most requests are a short database transaction, but an inbound
+# operator's screen pop waits on the server for the phone system's next event (up to
+# SAIKOKU_POP_WAIT_SECONDS, docs/inbound.md) and holds a thread meanwhile. Workers ×
+# threads must cover the inbound screens open at once plus the other work; each thread
+# keeps its own PostgreSQL connection (mind max_connections).
+worker_class = "gthread"
+workers = int(os.environ.get("SAIKOKU_WEB_WORKERS") or multiprocessing.cpu_count() + 1)
+threads = int(os.environ.get("SAIKOKU_WEB_THREADS") or 16)
 # A request running longer is killed with a traceback in the log; the longest pages
 # (the audit analysis, an xlsx list) take a few seconds. Long work runs in the workers.
 timeout = int(os.environ.get("SAIKOKU_WEB_TIMEOUT") or 60)

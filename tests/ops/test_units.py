@@ -44,7 +44,7 @@ def test_each_per_ward_unit_has_the_wards_own_settings_folder_and_user():
     wards = sorted((SYSTEMD / "wards").glob("*.service"))
     assert {path.name for path in wards} == {
         "saikoku-web@.service", "saikoku-sms@.service", "saikoku-report@.service",
-        "saikoku-daily@.service",
+        "saikoku-daily@.service", "saikoku-transfers@.service",
     }  # fmt: skip
     for path in wards:
         values = unit(path)
@@ -64,10 +64,20 @@ def test_the_timers_start_the_daily_jobs_of_the_manual():
         assert unit(SYSTEMD / timer)["OnCalendar"] == ["*-*-* 04:30:00 Asia/Tokyo"]
         assert unit(SYSTEMD / timer)["Persistent"] == ["true"]
     script = (DEPLOY / "bin" / "saikoku-daily").read_text(encoding="utf-8")
+    minutely = {
+        "".join(unit(SYSTEMD / name)["ExecStart"])
+        for name in ("saikoku-transfers.service", "wards/saikoku-transfers@.service")
+    }
+    for timer in ("saikoku-transfers.timer", "wards/saikoku-transfers@.timer"):
+        assert unit(SYSTEMD / timer)["OnCalendar"] == ["*-*-* *:*:00"]
     manual = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
     jobs = manual.split("## Periodic jobs", 1)[1].split("\n## ", 1)[0]
-    for command in re.findall(r"`saikoku ([a-z-]+(?: [a-z]+)?)", jobs):
-        assert f"saikoku {command}" in script, command
+    for row in (line for line in jobs.splitlines() if line.startswith("| ")):
+        for command in re.findall(r"`saikoku ([a-z-]+(?: [a-z]+)?)", row):
+            if row.startswith("| every minute"):
+                assert minutely == {f"/opt/saikoku/current/bin/saikoku {command}"}, command
+            else:
+                assert f"saikoku {command}" in script, command
 
 
 def test_the_env_file_template_has_every_production_setting():
