@@ -36,6 +36,7 @@ PUBLIC = {
     "logout": "the way out",
     "home": "sends each user to their landing page (or to login)",
     "healthz": "monitoring: no login, no data",
+    "metrics": "monitoring: no login, no personal data; its own networks or bearer token",
     "session_keepalive": "renews the caller's own session only",
     "set_language": "the language switch",
     "favicon": "the browser's icon, a static file",

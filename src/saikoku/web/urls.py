@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from saikoku.core.metrics import metrics_view
 from saikoku.web import audit_views, views
 
 urlpatterns = [
@@ -8,6 +9,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", metrics_view, name="metrics"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("overview/", views.overview, name="overview"),
     path("session/keepalive/", views.session_keepalive, name="session_keepalive"),
