@@ -185,6 +185,17 @@ def test_a_forwarded_for_header_opens_nothing_without_a_trusted_proxy(settings):
     assert response.status_code == 403
 
 
+def test_through_a_proxy_that_is_not_trusted_even_loopback_is_refused(settings):
+    # nginx on this machine without SAIKOKU_TRUSTED_PROXIES: the peer is loopback, but
+    # the client behind it is unknown.
+    proxied = Client(REMOTE_ADDR="127.0.0.1")
+    response = proxied.get(reverse("metrics"), HTTP_X_FORWARDED_FOR="203.0.113.9")
+    assert response.status_code == 403
+    settings.SAIKOKU_TRUSTED_PROXIES = ["127.0.0.1"]
+    assert proxied.get(reverse("metrics"), HTTP_X_FORWARDED_FOR="203.0.113.9").status_code == 403
+    assert proxied.get(reverse("metrics"), HTTP_X_FORWARDED_FOR="127.0.0.1").status_code == 200
+
+
 def test_the_allowed_networks_of_the_console_do_not_hide_the_metrics(settings):
     # The monitoring server is in no organisation's network, as for /healthz.
     settings.SAIKOKU_ALLOWED_NETWORKS_WARD = ["10.20.0.0/16"]

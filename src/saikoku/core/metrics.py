@@ -217,13 +217,20 @@ def _networks(entries: tuple[str, ...]) -> tuple[Network, ...]:
 
 
 def metrics_allowed(request: HttpRequest) -> bool:
-    """A client of SAIKOKU_METRICS_NETWORKS, or the bearer of SAIKOKU_METRICS_TOKEN."""
-    from saikoku.core.audit import client_address
+    """A client of SAIKOKU_METRICS_NETWORKS, or the bearer of SAIKOKU_METRICS_TOKEN.
+
+    A request forwarded by a proxy that is not in SAIKOKU_TRUSTED_PROXIES comes from an
+    unknown client: nginx on this machine would otherwise make everyone loopback."""
+    from saikoku.core.audit import client_address, is_trusted_proxy
 
     token = settings.SAIKOKU_METRICS_TOKEN
     given = request.headers.get("Authorization", "")
     if token and hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
         return True
+    if "HTTP_X_FORWARDED_FOR" in request.META and not is_trusted_proxy(
+        request.META.get("REMOTE_ADDR", "")
+    ):
+        return False
     try:
         ip = ipaddress.ip_address(client_address(request))
     except ValueError:
