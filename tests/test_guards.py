@@ -37,6 +37,7 @@ PUBLIC = {
     "home": "sends each user to their landing page (or to login)",
     "healthz": "monitoring: no login, no data",
     "readyz": "monitoring: the server's readiness checks, no login, no personal data",
+    "metrics": "monitoring: no login, no personal data; its own networks or bearer token",
     "session_keepalive": "renews the caller's own session only",
     "set_language": "the language switch",
     "favicon": "the browser's icon, a static file",

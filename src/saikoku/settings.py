@@ -238,6 +238,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every later step, its log records and audit entries included, runs with
+    # the request's id (core/request_id.py); the access log line times the rest.
+    "saikoku.core.request_id.RequestIdMiddleware",
+    "saikoku.core.access_log.AccessLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -514,23 +518,48 @@ SAIKOKU_CTI_TRANSFER_TIMEOUT = env_int("SAIKOKU_CTI_TRANSFER_TIMEOUT", 30)
 # inbound/wakeup.py); 0 makes the screens poll every half second instead.
 SAIKOKU_POP_WAIT_SECONDS = env_int("SAIKOKU_POP_WAIT_SECONDS", 20)
 
+# Prometheus metrics at /metrics (core/metrics.py, docs/operations/observability.md):
+# answered only to these networks (default: this machine) or to the bearer of the
+# token. The multiprocess folder is the environment's PROMETHEUS_MULTIPROC_DIR.
+SAIKOKU_METRICS_NETWORKS = env_networks("SAIKOKU_METRICS_NETWORKS", ["127.0.0.1/32", "::1/128"])
+SAIKOKU_METRICS_TOKEN = env_str("SAIKOKU_METRICS_TOKEN")
+
 # The log (English, for operators of the system) goes to a file in the data folder, made
 # with its first record; the terminal shows only a command's own Japanese output.
 # SAIKOKU_LOG_FILE=- sends the log to stderr instead (containers, systemd).
 LOG_FILE = os.environ.get("SAIKOKU_LOG_FILE") or str(DATA_DIR / "saikoku.log")
+# "json": one JSON object per line for a log collector (core/logformat.py), the
+# production default; "text": one readable line per record, the development default.
+SAIKOKU_LOG_FORMAT = os.environ.get("SAIKOKU_LOG_FORMAT") or (
+    "json" if SAIKOKU_PRODUCTION else "text"
+)
+if SAIKOKU_LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(
+        f"SAIKOKU_LOG_FORMAT must be json or text, not {SAIKOKU_LOG_FORMAT!r}"
+    )
+_LOG_FORMATTER = "json" if SAIKOKU_LOG_FORMAT == "json" else "plain"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
-        "client_errors_on_one_line": {"()": "saikoku.web.log_filters.ClientErrorsOnOneLine"}
+        "client_errors_on_one_line": {"()": "saikoku.web.log_filters.ClientErrorsOnOneLine"},
+        "request_context": {"()": "saikoku.core.logformat.RequestContextFilter"},
     },
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "saikoku.core.logformat.JsonFormatter"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler"},
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_context"],
+            "formatter": _LOG_FORMATTER,
+        },
         "file": {
             "()": "saikoku.logfile.DataFolderFileHandler",
             "filename": LOG_FILE,
-            "formatter": "plain",
+            "filters": ["request_context"],
+            "formatter": _LOG_FORMATTER,
         },
     },
     "loggers": {

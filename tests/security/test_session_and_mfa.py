@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 # What a session may reach before the code (core/middleware.py), and why.
 OPEN_BEFORE_THE_CODE = {
     "login", "logout", "mfa_verify", "mfa_enrol", "mfa_recovery_codes", "set_language",
-    "healthz", "readyz", "favicon",
+    "healthz", "readyz", "metrics", "favicon",
 }  # fmt: skip
 
 

@@ -188,3 +188,19 @@ def test_the_campaign_page_shows_progress(sent_campaign, supervisor):
     page = logged_in_client(supervisor).get(f"/sms/campaigns/{sent_campaign.pk}/")
     html = page.content.decode()
     assert "data-sent>5<" in html.replace(" ", "")
+
+
+def test_an_undelivered_report_is_counted_once_as_a_delivery_failure(client, sent_campaign):
+    from prometheus_client import REGISTRY
+
+    def failed() -> float:
+        return REGISTRY.get_sample_value("saikoku_sms_failed_total", {"stage": "delivery"}) or 0
+
+    before = failed()
+    message = sent_campaign.messages.filter(status=SmsMessage.Status.SENT).first()
+    assert _post(client, _report(message, "failed")).status_code == 200
+    # The same outcome reported again (a new signed request) is not a second failure.
+    assert _post(
+        client, _report(message, "failed"), timestamp=int(time.time()) - 1
+    ).status_code == (200)
+    assert failed() == before + 1

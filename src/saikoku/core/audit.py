@@ -36,7 +36,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from saikoku.core.metrics import audit_counted
 from saikoku.core.models import AuditEntry
+from saikoku.core.request_id import current_request_id
 
 GENESIS_HASH = "0" * 64
 # Version of the canonical serialisation; hashed, so that a future change of the form
@@ -149,6 +151,7 @@ _FIELDS = (
     "client_addr",
     "detail",
     "prev_hash",
+    "request_id",
     "hash",
 )
 
@@ -178,6 +181,7 @@ class _EntryFields(TypedDict):
     object_id: str
     client_addr: str
     detail: Any
+    request_id: str | None
 
 
 def audit_record(
@@ -214,6 +218,8 @@ def audit_record(
         object_id=_clean_text(values["object_id"]),
         client_addr=_clean_text(client_addr)[:64],
         detail=_plain_detail(detail or {}),
+        # Already checked when it was taken (letters, digits, ".", "_", "-").
+        request_id=current_request_id()[:64] or None,
     )
     with transaction.atomic():
         _lock_chain()
@@ -222,7 +228,11 @@ def audit_record(
         # Both databases keep microseconds, so this exact value is what is read back.
         at = timezone.now()
         digest = _entry_hash(seq=seq, at=at, prev_hash=prev_hash, **fields)
-        return AuditEntry.objects.create(seq=seq, at=at, prev_hash=prev_hash, hash=digest, **fields)
+        entry = AuditEntry.objects.create(
+            seq=seq, at=at, prev_hash=prev_hash, hash=digest, **fields
+        )
+    audit_counted(action, fields["detail"])
+    return entry
 
 
 def _lock_chain() -> None:
@@ -301,9 +311,13 @@ def _entry_hash(
     client_addr: str,
     detail: Any,
     prev_hash: str,
+    request_id: str | None = None,
     key: bytes | None = None,
 ) -> str:
-    """HMAC-SHA256 over the canonical serialisation of one entry (see docs/audit.md)."""
+    """HMAC-SHA256 over the canonical serialisation of one entry (see docs/audit.md).
+
+    The request id joined the entry later (core migration 0005): it is hashed only when
+    the entry has one, so every entry written before it still hashes as it did."""
     payload = {
         "v": CANONICAL_VERSION,
         "seq": seq,
@@ -317,6 +331,8 @@ def _entry_hash(
         "detail": detail,
         "prev_hash": prev_hash,
     }
+    if request_id is not None:
+        payload["request_id"] = request_id
     message = _CANONICAL.encode(payload).encode("utf-8")
     return hmac.digest(key or _key(), message, hashlib.sha256).hex()
 
@@ -333,7 +349,7 @@ def client_address(request: HttpRequest) -> str:
     not a trusted proxy is the client.
     """
     remote = (request.META.get("REMOTE_ADDR") or "").strip()
-    if not _is_trusted_proxy(remote):
+    if not is_trusted_proxy(remote):
         return remote[:64]
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR") or ""
     hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
@@ -341,7 +357,7 @@ def client_address(request: HttpRequest) -> str:
         if _parse_ip(hop) is None:
             # A malformed hop means the header is not what our proxies wrote.
             return remote[:64]
-        if not _is_trusted_proxy(hop):
+        if not is_trusted_proxy(hop):
             return hop[:64]
     return (hops[0] if hops else remote)[:64]
 
@@ -353,7 +369,7 @@ def _parse_ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None
         return None
 
 
-def _is_trusted_proxy(address: str) -> bool:
+def is_trusted_proxy(address: str) -> bool:
     ip = _parse_ip(address)
     if ip is None:
         return False

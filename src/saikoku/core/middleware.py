@@ -21,8 +21,9 @@ from saikoku.core.audit import audit_record, client_address
 class AllowedNetworkMiddleware:
     """Refuses every request from outside the allowed networks (core/networks.py) with
     a plain Japanese 403 page: for a logged-in user, their organisation's networks;
-    before login, any organisation's. Only the health checks (monitoring, no data) and
-    static files are answered anywhere. Must come after AuthenticationMiddleware."""
+    before login, any organisation's. Only the health checks (monitoring, no data), the
+    metrics (monitoring; core/metrics.py has its own network list and token) and static
+    files are answered anywhere. Must come after AuthenticationMiddleware."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -32,7 +33,7 @@ class AllowedNetworkMiddleware:
 
         path = request.path_info
         if (
-            path in (reverse("healthz"), reverse("readyz"))
+            path in _monitoring_paths()
             or path.startswith("/" + settings.STATIC_URL.lstrip("/"))
             or request_allowed(request)
         ):
@@ -40,6 +41,11 @@ class AllowedNetworkMiddleware:
         user = request.user if request.user.is_authenticated else None
         network_refusal_audit(request, user, login=False)
         return render(request, "core/network_refused.html", status=403)
+
+
+@cache
+def _monitoring_paths() -> frozenset[str]:
+    return frozenset(reverse(name) for name in ("healthz", "readyz", "metrics"))
 
 
 class NoStoreMiddleware:
@@ -156,6 +162,7 @@ def _mfa_open_paths() -> frozenset[str]:
         "set_language",
         "healthz",
         "readyz",
+        "metrics",
         "favicon",
     )
     return frozenset(reverse(name) for name in names)

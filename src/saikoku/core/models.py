@@ -116,6 +116,11 @@ class AuditEntry(models.Model):
     detail = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    # The request (or task run) the entry was recorded in (core/request_id.py); None for
+    # entries from before it was kept and for commands run by hand. Nullable and without
+    # a default so that adding it is a plain ALTER TABLE ADD COLUMN on SQLite too: a
+    # rebuilt table would lose the append-only triggers (core migration 0002).
+    request_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
 
     class Meta:
         ordering = ["seq"]

@@ -29,6 +29,7 @@ from django.db.models import Count, F, Max, Min, Q
 from django.utils import timezone
 
 from saikoku.arrears.calendar import is_holiday
+from saikoku.core import metrics
 from saikoku.core.dates import TOKYO
 from saikoku.outreach.eligibility import callable_phones, exclusions_for_payers
 from saikoku.outreach.models import (
@@ -234,6 +235,7 @@ def _send_one(
                         status=PhoneStatus.Status.NOT_IN_SERVICE,
                         now=now,
                     )
+            metrics.SMS_FAILED.labels(stage="send").inc()
             logger.warning("SMS %s failed permanently: %s", message.pk, error.code)
         else:
             mine.update(
@@ -242,6 +244,7 @@ def _send_one(
                 next_attempt_at=now + _backoff(message.attempts + 1, error.retry_after),
                 **UNCLAIMED,
             )
+            metrics.SMS_RETRIED.inc()
             logger.info("SMS %s: temporary error %s, retried later", message.pk, error.code)
         return False
     now = timezone.now()
@@ -268,6 +271,8 @@ def _send_one(
                 now=now,
             )
             SmsMessage.objects.filter(pk=message.pk).update(contact_record=record)
+    if updated:
+        metrics.SMS_SENT.inc()
     return bool(updated)
 
 

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from saikoku.core import metrics
 from saikoku.core.audit import audit_record
 from saikoku.outreach.models import PhoneStatus
 from saikoku.outreach.records.services import phone_status_mark
@@ -124,6 +125,7 @@ def _reported_message(body: dict[str, Any]) -> SmsMessage | None:
 
 def _apply_report(message: SmsMessage, body: dict[str, Any], now: dt.datetime) -> None:
     status = REPORT_STATUS[str(body["status"])]
+    previous = message.status
     if message.status in (SmsMessage.Status.QUEUED, SmsMessage.Status.SENDING):
         # A report before our own "sent" was written (a worker died in between): the
         # message was sent; keep it from being sent again.
@@ -137,6 +139,9 @@ def _apply_report(message: SmsMessage, body: dict[str, Any], now: dt.datetime) -
         message.error = ""
     else:
         message.error = str(body["status"])[:100]
+        if previous != status:
+            # Failed or expired on the way: counted once, not again for a repeated report.
+            metrics.SMS_FAILED.labels(stage="delivery").inc()
     message.claimed_by = ""
     message.claimed_until = None
     message.save(

@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from saikoku.core.metrics import metrics_view
 from saikoku.web import audit_views, health, views
 
 urlpatterns = [
@@ -9,6 +10,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("overview/", views.overview, name="overview"),
     path("session/keepalive/", views.session_keepalive, name="session_keepalive"),
