@@ -7,6 +7,10 @@ Procfile; every value can be changed in the environment file.
 import multiprocessing
 import os
 
+# The metrics' multiprocess mode: stale files removed at start, a stopped worker's live
+# gauges dropped (docs/operations/observability.md).
+from saikoku.gunicorn_conf import child_exit, on_starting  # noqa: F401
+
 # The loopback port nginx proxies to (deploy/nginx/saikoku.conf, upstream saikoku_web);
 # one ward's instance per port when several wards share a machine.
 bind = os.environ.get("SAIKOKU_WEB_BIND", "127.0.0.1:8000")
