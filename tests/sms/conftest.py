@@ -8,7 +8,7 @@ import time_machine
 
 from saikoku.interchange.services import package_import
 from saikoku.people.models import Resident
-from saikoku.sms.services import sms_template_approve, sms_template_save
+from saikoku.sms.templates import sms_template_approve, sms_template_save
 from support.sms_package import NOW, PAYERS, build_sms_package, resident_no
 
 JA_BODY = (

@@ -11,17 +11,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from saikoku.interchange.services import package_import
 from saikoku.outreach.models import Channel, ContactRecord, PhoneStatus
-from saikoku.sms.dispatch import next_send_window, send_window_open, sms_dispatch_run
-from saikoku.sms.models import SmsCampaign, SmsMessage
-from saikoku.sms.providers.console import ConsoleProvider
-from saikoku.sms.services import (
+from saikoku.sms.campaigns import (
     sms_campaign_approve,
     sms_campaign_cancel,
     sms_campaign_create,
     sms_campaign_pause,
     sms_campaign_resume,
-    sms_preference_record,
 )
+from saikoku.sms.dispatch import next_send_window, send_window_open, sms_dispatch_run
+from saikoku.sms.models import SmsCampaign, SmsMessage
+from saikoku.sms.preferences import sms_preference_record
+from saikoku.sms.providers.console import ConsoleProvider
 from support import sms_package as ward
 from support.sms_package import NOW, TOKYO, build_payment_delta
 
@@ -99,7 +99,7 @@ def test_an_operator_can_neither_create_nor_approve(sms_payers, operator, approv
 
 
 def test_only_an_approved_template_can_be_used(sms_payers, supervisor):
-    from saikoku.sms.services import sms_template_save
+    from saikoku.sms.templates import sms_template_save
 
     template = sms_template_save(actor=supervisor, name="x", department="tax", texts={"ja": "a"})
     with pytest.raises(ValidationError):

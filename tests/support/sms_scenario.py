@@ -50,10 +50,7 @@ def setup(payers: int, folder: Path, *, again: bool = False) -> int:
     from saikoku.interchange.services import package_import
     from saikoku.outreach.models import ContactSettings
     from saikoku.sms.models import SmsTemplate
-    from saikoku.sms.services import (
-        sms_template_approve,
-        sms_template_save,
-    )
+    from saikoku.sms.templates import sms_template_approve, sms_template_save
     from support.personas import make_user
 
     if again:
@@ -92,7 +89,7 @@ def setup(payers: int, folder: Path, *, again: bool = False) -> int:
 def _campaign(author, checker, template) -> int:
     from django.utils import timezone
 
-    from saikoku.sms.services import sms_campaign_approve, sms_campaign_create
+    from saikoku.sms.campaigns import sms_campaign_approve, sms_campaign_create
 
     started = time.monotonic()
     campaign = sms_campaign_create(

@@ -422,7 +422,7 @@ def contact_record_sms(
 ) -> ContactRecord:
     """Records one SMS the provider accepted, on the payer's timeline (channel "sms";
     it spends the contact budget calls share). The sender checked the contact rules
-    and eligibility just before sending (sms/services.py); an SMS reaches nobody in
+    and eligibility just before sending (sms/dispatch.py); an SMS reaches nobody in
     person, so it touches no call-list entry, promise or callback. Call it inside the
     caller's transaction: the audit entry commits with the message's new state."""
     record = ContactRecord.objects.create(
