@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from saikoku.core.audit import audit_record
 from saikoku.core.roles import Capability, user_can
+from saikoku.interchange.upsert import datetime_value, upsert
 from saikoku.outreach.eligibility import callable_phones
 from saikoku.outreach.lists.selectors import call_list_preview, normalise_filters
 from saikoku.outreach.models import Channel
@@ -45,18 +46,47 @@ def _require(actor: Any, capability: Capability) -> None:
         raise PermissionDenied
 
 
-def _languages_of(payer_ids: list[int]) -> dict[int, str]:
-    preferred = dict(
-        SmsPayerPreference.objects.filter(payer_id__in=payer_ids).values_list(
-            "payer_id", "language"
-        )
-    )
-    result = {}
-    for pk, nationality in Resident.objects.filter(pk__in=payer_ids).values_list(
-        "pk", "nationality"
+# The columns a new message is written with (interchange's upsert: COPY on PostgreSQL,
+# one prepared INSERT on SQLite; model instances cost more than the database here).
+MESSAGE_COLUMNS = (
+    "campaign_id",
+    "payer_id",
+    "phone_id",
+    "to",
+    "language",
+    "text",
+    "segments",
+    "status",
+    "idempotency_key",
+    "attempts",
+    "next_attempt_at",
+    "claimed_by",
+    "claimed_until",
+    "provider",
+    "provider_id",
+    "error",
+    "carrier",
+    "sent_at",
+    "delivered_at",
+    "contact_record_id",
+)
+
+
+def _first_phones(payer_ids: list[int]) -> dict[int, tuple[int, str, str]]:
+    """payer -> (phone id, E.164, nationality): the first usable mobile number of each
+    payer, in one pass over the ward's usable numbers (no list of ids sent to the
+    database: tens of thousands of parameters cost more than reading them all)."""
+    wanted = set(payer_ids)
+    phones: dict[int, tuple[int, str, str]] = {}
+    for payer_id, phone_id, e164, nationality in (
+        callable_phones(channel=Channel.SMS)
+        .order_by("resident_id", "position", "pk")
+        .values_list("resident_id", "pk", "e164", "resident__nationality")
+        .iterator(chunk_size=10000)
     ):
-        result[pk] = preferred.get(pk) or language_for_nationality(nationality or "")
-    return result
+        if payer_id in wanted and payer_id not in phones:
+            phones[payer_id] = (phone_id, e164, nationality or "")
+    return phones
 
 
 def sms_campaign_create(
@@ -90,21 +120,25 @@ def sms_campaign_create(
         key=lambda row: (-row[1].total, row[0]),
     )
     ids = [pk for pk, _parts in eligible]
-    phones: dict[int, Any] = {}
-    for phone in (
-        callable_phones(channel=Channel.SMS)
-        .filter(resident_id__in=ids)
-        .order_by("resident_id", "position", "pk")
-        .only("pk", "resident_id", "e164")
-        .iterator(chunk_size=5000)
-    ):
-        phones.setdefault(phone.resident_id, phone)
-    languages = _languages_of(ids)
+    phones = _first_phones(ids)
+    # Few payers have a recorded language: the whole table is smaller than a list of ids.
+    preferred = dict(SmsPayerPreference.objects.values_list("payer_id", "language"))
     texts = {t.language: t.body for t in template.texts.all()}
+    personal = bool(template.allowed_personal)
+    payers = (
+        Resident.objects.only("pk", "name").in_bulk([pk for pk in ids if pk in phones])
+        if personal
+        else {}
+    )
     rendered: dict[str, tuple[str, int]] = {}
     seen: set[str] = set()
     shared = 0
-    messages = []
+    rows = []
+    queued = SmsMessage.Status.QUEUED.value
+    next_attempt_at = datetime_value(scheduled_at)
+    # Unique keys: one random part per campaign and the message's number in it (a
+    # uuid4 per message costs a system call each).
+    key_base = uuid.uuid4().hex
     with transaction.atomic(durable=True):
         campaign = SmsCampaign.objects.create(
             name=name.strip(),
@@ -117,25 +151,25 @@ def sms_campaign_create(
             created_by=actor,
             created_at=now,
         )
-        personal = bool(template.allowed_personal)
         for pk in ids:
             found = phones.get(pk)
             if found is None:
                 continue
-            phone = found
-            if phone.e164 in seen:
+            phone_id, e164, nationality = found
+            if e164 in seen:
                 shared += 1
                 continue
-            seen.add(phone.e164)
-            lang = languages.get(pk, "ja")
+            seen.add(e164)
+            lang = preferred.get(pk) or language_for_nationality(nationality)
             if lang not in texts:
                 lang = "ja"
             if personal:
-                payer = Resident.objects.get(pk=pk)
                 text = render(
                     texts[lang],
                     language=lang,
-                    values=template_values(template, language=lang, deadline=deadline, payer=payer),
+                    values=template_values(
+                        template, language=lang, deadline=deadline, payer=payers[pk]
+                    ),
                 )
                 parts = sms_count(text).parts
             else:
@@ -147,20 +181,31 @@ def sms_campaign_create(
                     )
                     rendered[lang] = (text, sms_count(text).parts)
                 text, parts = rendered[lang]
-            messages.append(
-                SmsMessage(
-                    campaign=campaign,
-                    payer_id=pk,
-                    phone_id=phone.pk,
-                    to=phone.e164,
-                    language=lang,
-                    text=text,
-                    segments=parts,
-                    idempotency_key=uuid.uuid4().hex,
-                    next_attempt_at=scheduled_at,
+            rows.append(
+                (
+                    campaign.pk,
+                    pk,
+                    phone_id,
+                    e164,
+                    lang,
+                    text,
+                    parts,
+                    queued,
+                    f"{key_base}{len(rows):06x}",
+                    0,
+                    next_attempt_at,
+                    "",
+                    None,
+                    "",
+                    "",
+                    "",
+                    "",
+                    None,
+                    None,
+                    None,
                 )
             )
-        SmsMessage.objects.bulk_create(messages, batch_size=2000)
+        upsert(SmsMessage, MESSAGE_COLUMNS, rows, unique=("campaign", "to"), fresh=True)
         if shared:
             excluded["shared_number"] = shared
         campaign.excluded_counts = excluded
@@ -175,7 +220,7 @@ def sms_campaign_create(
                 "template": template.pk,
                 "version": template.version,
                 "filters": f,
-                "messages": len(messages),
+                "messages": len(rows),
                 "excluded": excluded,
             },
         )
