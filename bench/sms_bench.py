@@ -56,7 +56,8 @@ def _floor(url: str, payers: int) -> float:
     started = time.perf_counter()
     for i in range(payers):
         provider.send(
-            to=f"+8180{i:08d}", text="税務課からのお知らせです。", idempotency_key=f"floor-{i}",
+            to=f"+8180{3000 + i // 9000:04d}{i % 9000:04d}", text="税務課からのお知らせです。",
+            idempotency_key=f"floor-{i}",
             sender="0332094111",
         )  # fmt: skip
     provider.close()
@@ -123,7 +124,7 @@ def main() -> None:
             gateway_url=gateway.url,
             folder=folder,
             SAIKOKU_SMS_RATE_PER_SECOND="0",
-            SAIKOKU_SMS_BATCH="100",
+            SAIKOKU_SMS_BATCH="500",
             SAIKOKU_SMS_CLAIM_SECONDS="20",
         )
         migrate(env)

@@ -136,6 +136,41 @@ def test_an_approved_campaign_sends_and_records_each_message(
     assert _send(campaign).sent == 0
 
 
+def test_messages_a_dead_worker_had_sent_get_their_records_and_are_not_sent_again(
+    sms_payers, supervisor, supervisor2, approved_template
+):
+    campaign = _create(supervisor, approved_template)
+    sms_campaign_approve(actor=supervisor2, campaign=campaign)
+    # A worker accepted by the provider two of its claimed messages, then died before
+    # writing their records; its lease has run out.
+    claimed = list(campaign.messages.order_by("pk")[:3])
+    lapsed = NOW - dt.timedelta(minutes=5)
+    campaign.messages.filter(pk__in=[m.pk for m in claimed]).update(
+        status=SmsMessage.Status.SENDING, claimed_by="dead", claimed_until=lapsed, attempts=1
+    )
+    campaign.messages.filter(pk__in=[m.pk for m in claimed[:2]]).update(
+        provider="http", provider_id="gw-1", sent_at=lapsed
+    )
+    sent_to = []
+
+    class Counting(ConsoleProvider):
+        def send(self, *, to, **kwargs):
+            sent_to.append(to)
+            return super().send(to=to, **kwargs)
+
+    result = sms_dispatch_run(campaign.pk, worker_id="next", provider=Counting())
+
+    assert result.state == "done"
+    assert set(sent_to) == {m.to for m in campaign.messages.all()} - {m.to for m in claimed[:2]}
+    assert len(sent_to) == campaign.messages.count() - 2
+    for message in claimed[:2]:
+        message.refresh_from_db()
+        assert message.status == SmsMessage.Status.SENT
+        assert message.provider_id == "gw-1"
+        assert message.contact_record.at == lapsed
+    assert ContactRecord.objects.filter(channel=Channel.SMS).count() == 5
+
+
 def test_a_payer_who_paid_after_approval_is_dropped_at_send_time(
     sms_payers, supervisor, supervisor2, approved_template, tmp_path
 ):
