@@ -153,6 +153,9 @@ def _claim(campaign_id: int, *, worker_id: str, now: dt.datetime, size: int) -> 
 
 def _recheck(batch: list[SmsMessage], *, worker_id: str, now: dt.datetime) -> list[SmsMessage]:
     """Drops or postpones the messages the rules refuse now; returns the rest."""
+    if not batch:
+        # A batch taken over whole from a dead worker, all of it already accepted.
+        return []
     payer_ids = {m.payer_id for m in batch}
     contact = ContactSettings.current()
     reasons = exclusions_for_payers(
