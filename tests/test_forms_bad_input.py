@@ -39,7 +39,7 @@ from saikoku.inbound.models import InboundCall, TransferReason
 from saikoku.outreach.models import CallList, CallListEntry, ContactRecord
 from saikoku.privacy.incidents import incident_create, incident_report
 from saikoku.privacy.services import custody_record
-from saikoku.sms.services import sms_template_save
+from saikoku.sms.templates import sms_template_save
 from support.cti import event, post_event
 from support.personas import PASSWORD, make_user, verified_client
 

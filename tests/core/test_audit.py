@@ -30,6 +30,7 @@ from saikoku.core.audit import (
     GENESIS_HASH,
     audit_entries,
     audit_record,
+    audit_record_many,
     chain_head,
     client_address,
     verify_chain,
@@ -106,6 +107,30 @@ def test_chain_of_fifty_entries_verifies(operator):
             "count": 50,
         }
     )
+
+
+@pytest.mark.django_db
+def test_a_batch_written_at_once_chains_like_entries_written_one_by_one(operator):
+    audit_record(actor=operator, action="search", detail={"q": "before"})
+    batch = audit_record_many(
+        actor=operator,
+        action="contact_record",
+        object_type="contact_record",
+        items=[(str(i), {"payer_id": i, "outcome": "sms_sent"}) for i in range(1, 31)],
+    )
+    audit_record(actor=operator, action="search", detail={"q": "after"})
+
+    result = verify_chain()
+
+    assert result.ok, result.reason
+    assert result.checked == 32
+    assert [e.seq for e in batch] == list(range(2, 32))
+    stored = list(AuditEntry.objects.filter(action="contact_record").order_by("seq"))
+    assert [e.object_id for e in stored] == [str(i) for i in range(1, 31)]
+    assert stored[5].detail == {"payer_id": 6, "outcome": "sms_sent"}
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(stored))
+    assert AuditEntry.objects.get(seq=32).prev_hash == stored[-1].hash
+    assert audit_record_many(actor=operator, action="search", object_type="", items=[]) == []
 
 
 @pytest.mark.django_db

@@ -78,7 +78,7 @@ def test_writing_a_template_with_the_live_counter(page, live_server, supervisor)
 def test_a_ward_admin_approves_what_a_supervisor_wrote(
     page, browser, live_server, supervisor, ward_admin
 ):
-    from saikoku.sms.services import sms_template_save
+    from saikoku.sms.templates import sms_template_save
 
     template = sms_template_save(
         actor=supervisor, name="t", department="nhi", texts={"ja": "{department}です。"}

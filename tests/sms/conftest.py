@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pytest
 import time_machine
+from django.db import connection
 
 from saikoku.interchange.services import package_import
 from saikoku.people.models import Resident
-from saikoku.sms.services import sms_template_approve, sms_template_save
+from saikoku.sms.templates import sms_template_approve, sms_template_save
 from support.sms_package import NOW, PAYERS, build_sms_package, resident_no
 
 JA_BODY = (
@@ -53,3 +54,16 @@ def supervisor2(db):
     from support.personas import make_user
 
     return make_user("sv2", "supervisor")
+
+
+@pytest.fixture
+def database_url(transactional_db, tmp_path) -> str:
+    """The test database on PostgreSQL (the workers see what is committed); on SQLite,
+    whose test database lives in memory, a database file of this test's own."""
+    if connection.vendor == "postgresql":
+        s = connection.settings_dict
+        return (
+            f"postgres://{s['USER']}:{s['PASSWORD'] or ''}@{s['HOST'] or '127.0.0.1'}:"
+            f"{s['PORT'] or 5432}/{s['NAME']}"
+        )
+    return f"sqlite:///{tmp_path / 'workers.sqlite3'}"

@@ -11,17 +11,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from saikoku.interchange.services import package_import
 from saikoku.outreach.models import Channel, ContactRecord, PhoneStatus
-from saikoku.sms.dispatch import next_send_window, send_window_open, sms_dispatch_run
-from saikoku.sms.models import SmsCampaign, SmsMessage
-from saikoku.sms.providers.console import ConsoleProvider
-from saikoku.sms.services import (
+from saikoku.sms.campaigns import (
     sms_campaign_approve,
     sms_campaign_cancel,
     sms_campaign_create,
     sms_campaign_pause,
     sms_campaign_resume,
-    sms_preference_record,
 )
+from saikoku.sms.dispatch import next_send_window, send_window_open, sms_dispatch_run
+from saikoku.sms.models import SmsCampaign, SmsMessage
+from saikoku.sms.preferences import sms_preference_record
+from saikoku.sms.providers.console import ConsoleProvider
 from support import sms_package as ward
 from support.sms_package import NOW, TOKYO, build_payment_delta
 
@@ -99,7 +99,7 @@ def test_an_operator_can_neither_create_nor_approve(sms_payers, operator, approv
 
 
 def test_only_an_approved_template_can_be_used(sms_payers, supervisor):
-    from saikoku.sms.services import sms_template_save
+    from saikoku.sms.templates import sms_template_save
 
     template = sms_template_save(actor=supervisor, name="x", department="tax", texts={"ja": "a"})
     with pytest.raises(ValidationError):
@@ -134,6 +134,43 @@ def test_an_approved_campaign_sends_and_records_each_message(
     )
     # Sending again sends nothing more.
     assert _send(campaign).sent == 0
+
+
+def test_messages_a_dead_worker_had_sent_get_their_records_and_are_not_sent_again(
+    sms_payers, supervisor, supervisor2, approved_template, settings
+):
+    # Batches of two: the first is the two the dead worker had sent, nothing to send.
+    settings.SAIKOKU_SMS_BATCH = 2
+    campaign = _create(supervisor, approved_template)
+    sms_campaign_approve(actor=supervisor2, campaign=campaign)
+    # A worker accepted by the provider two of its claimed messages, then died before
+    # writing their records; its lease has run out.
+    claimed = list(campaign.messages.order_by("pk")[:3])
+    lapsed = NOW - dt.timedelta(minutes=5)
+    campaign.messages.filter(pk__in=[m.pk for m in claimed]).update(
+        status=SmsMessage.Status.SENDING, claimed_by="dead", claimed_until=lapsed, attempts=1
+    )
+    campaign.messages.filter(pk__in=[m.pk for m in claimed[:2]]).update(
+        provider="http", provider_id="gw-1", sent_at=lapsed
+    )
+    sent_to = []
+
+    class Counting(ConsoleProvider):
+        def send(self, *, to, **kwargs):
+            sent_to.append(to)
+            return super().send(to=to, **kwargs)
+
+    result = sms_dispatch_run(campaign.pk, worker_id="next", provider=Counting())
+
+    assert result.state == "done"
+    assert set(sent_to) == {m.to for m in campaign.messages.all()} - {m.to for m in claimed[:2]}
+    assert len(sent_to) == campaign.messages.count() - 2
+    for message in claimed[:2]:
+        message.refresh_from_db()
+        assert message.status == SmsMessage.Status.SENT
+        assert message.provider_id == "gw-1"
+        assert message.contact_record.at == lapsed
+    assert ContactRecord.objects.filter(channel=Channel.SMS).count() == 5
 
 
 def test_a_payer_who_paid_after_approval_is_dropped_at_send_time(

@@ -87,8 +87,8 @@ SECRET = "callback-secret-for-tests"
 
 @pytest.fixture
 def sent_campaign(sms_payers, supervisor, supervisor2, approved_template, settings):
+    from saikoku.sms.campaigns import sms_campaign_approve, sms_campaign_create
     from saikoku.sms.dispatch import sms_dispatch_run
-    from saikoku.sms.services import sms_campaign_approve, sms_campaign_create
 
     settings.SAIKOKU_SMS_CALLBACK_SECRET = SECRET
     campaign = sms_campaign_create(

@@ -110,9 +110,9 @@ def test_network_congestion_is_temporary(provider, modem):
 def test_a_campaign_through_the_modem_is_delivered_by_its_status_reports(
     sms_payers, supervisor, supervisor2, approved_template, provider, modem
 ):
+    from saikoku.sms.campaigns import sms_campaign_approve, sms_campaign_create
     from saikoku.sms.dispatch import sms_dispatch_run
     from saikoku.sms.models import SmsMessage
-    from saikoku.sms.services import sms_campaign_approve, sms_campaign_create
     from support.sms_package import NOW
 
     campaign = sms_campaign_create(

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from saikoku.core.models import AuditEntry
 from saikoku.sms.models import SmsTemplate
 from saikoku.sms.policy import render
-from saikoku.sms.services import sms_template_approve, sms_template_policy, sms_template_save
+from saikoku.sms.templates import sms_template_approve, sms_template_policy, sms_template_save
 
 from .conftest import JA_BODY
 

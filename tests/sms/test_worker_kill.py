@@ -8,7 +8,6 @@ from __future__ import annotations
 import signal
 
 import pytest
-from django.db import connection
 
 from support.gateway_process import fake_gateway
 from support.worker_processes import (
@@ -22,19 +21,6 @@ from support.worker_processes import (
 )
 
 PAYERS = 240
-
-
-@pytest.fixture
-def database_url(transactional_db, tmp_path) -> str:
-    """The test database on PostgreSQL (the workers see what is committed); on SQLite,
-    whose test database lives in memory, a database file of this test's own."""
-    if connection.vendor == "postgresql":
-        s = connection.settings_dict
-        return (
-            f"postgres://{s['USER']}:{s['PASSWORD'] or ''}@{s['HOST'] or '127.0.0.1'}:"
-            f"{s['PORT'] or 5432}/{s['NAME']}"
-        )
-    return f"sqlite:///{tmp_path / 'workers.sqlite3'}"
 
 
 @pytest.mark.parametrize("ignore_keys", [False, True], ids=["key_honoured", "key_ignored"])

@@ -6,7 +6,10 @@ It checks the bearer token and the body of every POST /messages, and counts, per
 client_ref, how many messages it accepted (sent): with keys honoured (the default) a
 client_ref seen before answers the same id and sends nothing; with --ignore-keys
 every POST is a new message. GET /stats answers {"posts", "sent", "refs",
-"duplicates"}: duplicates are messages sent more than once for one client_ref.
+"duplicates", "max_per_second", "span", "per_connection"}: duplicates are messages
+sent more than once for one client_ref; max_per_second the most POSTs in any
+one-second window, span the seconds from the first POST to the last, per_connection
+the POSTs of each client connection (a worker keeps one), most first.
 
 Scripted answers by the destination's last digits: ...9999 -> 422 unknown_number;
 ...9998 -> 429 with Retry-After: 0 on its first POST; ...9997 -> 503 on its first POST.
@@ -18,6 +21,7 @@ import argparse
 import json
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 TOKEN = "fake-gateway-token"
@@ -32,6 +36,8 @@ class State:
         self.ids: dict[str, str] = {}
         self.seen_to: dict[str, int] = {}
         self.next_id = 1
+        self.post_times: list[float] = []
+        self.by_connection: dict[str, int] = {}
 
 
 def make_handler(state: State) -> type[BaseHTTPRequestHandler]:
@@ -64,6 +70,11 @@ def make_handler(state: State) -> type[BaseHTTPRequestHandler]:
                     "sent": sum(state.sent.values()),
                     "refs": len(state.sent),
                     "duplicates": sum(n - 1 for n in state.sent.values() if n > 1),
+                    "max_per_second": _max_in_a_second(state.post_times),
+                    "span": (
+                        state.post_times[-1] - state.post_times[0] if state.post_times else 0.0
+                    ),
+                    "per_connection": sorted(state.by_connection.values(), reverse=True),
                 }
             self._answer(200, stats)
 
@@ -87,6 +98,9 @@ def make_handler(state: State) -> type[BaseHTTPRequestHandler]:
                 return
             with state.lock:
                 state.posts += 1
+                state.post_times.append(time.monotonic())
+                peer = f"{self.client_address[0]}:{self.client_address[1]}"
+                state.by_connection[peer] = state.by_connection.get(peer, 0) + 1
                 first = state.seen_to.get(to, 0) == 0
                 state.seen_to[to] = state.seen_to.get(to, 0) + 1
                 if to.endswith("9999"):
@@ -107,6 +121,16 @@ def make_handler(state: State) -> type[BaseHTTPRequestHandler]:
             self._answer(answer[0], answer[1], answer[2])
 
     return Handler
+
+
+def _max_in_a_second(times: list[float]) -> int:
+    """The most POSTs in any window of one second (times in order)."""
+    best = first = 0
+    for last, at in enumerate(times):
+        while at - times[first] >= 1.0:
+            first += 1
+        best = max(best, last - first + 1)
+    return best
 
 
 def main() -> None:

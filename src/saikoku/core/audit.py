@@ -23,6 +23,7 @@ import hashlib
 import hmac
 import ipaddress
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
@@ -184,6 +185,44 @@ class _EntryFields(TypedDict):
     request_id: str | None
 
 
+def _entry_fields(
+    *,
+    actor: Any | None,
+    action: str,
+    object_type: str,
+    object_id: str,
+    client_addr: str,
+    detail: dict[str, Any] | None,
+) -> _EntryFields:
+    values = {"action": action, "object_type": object_type, "object_id": str(object_id)}
+    for name, value in values.items():
+        if len(value) > _MAX_LENGTHS[name]:
+            # A programming error, refused rather than truncated: the stored value must
+            # be exactly the hashed one, and a cut identifier would mislead an auditor.
+            raise ValueError(f"audit {name} longer than {_MAX_LENGTHS[name]}: {value!r}")
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}: add it to ACTIONS")
+    user_id = getattr(actor, "pk", None) if actor is not None else None
+    username = actor.get_username() if actor is not None and user_id is not None else ""
+    return _EntryFields(
+        user_id=user_id,
+        username=_clean_text(username)[:150],
+        action=_clean_text(values["action"]),
+        object_type=_clean_text(values["object_type"]),
+        object_id=_clean_text(values["object_id"]),
+        client_addr=_clean_text(client_addr)[:64],
+        detail=_plain_detail(detail or {}),
+        # Already checked when it was taken (letters, digits, ".", "_", "-").
+        request_id=current_request_id()[:64] or None,
+    )
+
+
+def _chain_head() -> tuple[int, str]:
+    """The next seq and the hash it links to; call with the chain locked."""
+    last = AuditEntry.objects.order_by("-seq").values_list("seq", "hash").first()
+    return (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
+
+
 def audit_record(
     *,
     actor: Any | None,
@@ -200,31 +239,17 @@ def audit_record(
     actions). On PostgreSQL the append holds an advisory lock until the caller's
     transaction commits: keep the audited transaction short.
     """
-    values = {"action": action, "object_type": object_type, "object_id": str(object_id)}
-    for name, value in values.items():
-        if len(value) > _MAX_LENGTHS[name]:
-            # A programming error, refused rather than truncated: the stored value must
-            # be exactly the hashed one, and a cut identifier would mislead an auditor.
-            raise ValueError(f"audit {name} longer than {_MAX_LENGTHS[name]}: {value!r}")
-    if action not in ACTIONS:
-        raise ValueError(f"unknown audit action {action!r}: add it to ACTIONS")
-    user_id = getattr(actor, "pk", None) if actor is not None else None
-    username = actor.get_username() if actor is not None and user_id is not None else ""
-    fields = _EntryFields(
-        user_id=user_id,
-        username=_clean_text(username)[:150],
-        action=_clean_text(values["action"]),
-        object_type=_clean_text(values["object_type"]),
-        object_id=_clean_text(values["object_id"]),
-        client_addr=_clean_text(client_addr)[:64],
-        detail=_plain_detail(detail or {}),
-        # Already checked when it was taken (letters, digits, ".", "_", "-").
-        request_id=current_request_id()[:64] or None,
+    fields = _entry_fields(
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        client_addr=client_addr,
+        detail=detail,
     )
     with transaction.atomic():
         _lock_chain()
-        last = AuditEntry.objects.order_by("-seq").values_list("seq", "hash").first()
-        seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
+        seq, prev_hash = _chain_head()
         # Both databases keep microseconds, so this exact value is what is read back.
         at = timezone.now()
         digest = _entry_hash(seq=seq, at=at, prev_hash=prev_hash, **fields)
@@ -233,6 +258,49 @@ def audit_record(
         )
     audit_counted(action, fields["detail"])
     return entry
+
+
+def audit_record_many(
+    *,
+    actor: Any | None,
+    action: str,
+    object_type: str,
+    items: Iterable[tuple[str, dict[str, Any]]],
+    client_addr: str = "",
+) -> list[AuditEntry]:
+    """Appends one chained entry per (object_id, detail) of `items`, in their order,
+    with one lock and one read of the head, written in one bulk insert: the same
+    entries `audit_record` would write one by one (a batch of sent SMS).
+
+    The same rules as `audit_record`: inside the caller's transaction, which holds the
+    chain's lock until it commits.
+    """
+    fields = [
+        _entry_fields(
+            actor=actor,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            client_addr=client_addr,
+            detail=detail,
+        )
+        for object_id, detail in items
+    ]
+    if not fields:
+        return []
+    key = _key()
+    entries = []
+    with transaction.atomic():
+        _lock_chain()
+        seq, prev_hash = _chain_head()
+        for entry_fields in fields:
+            at = timezone.now()
+            digest = _entry_hash(seq=seq, at=at, prev_hash=prev_hash, key=key, **entry_fields)
+            entries.append(
+                AuditEntry(seq=seq, at=at, prev_hash=prev_hash, hash=digest, **entry_fields)
+            )
+            seq, prev_hash = seq + 1, digest
+        return AuditEntry.objects.bulk_create(entries, batch_size=1000)
 
 
 def _lock_chain() -> None:

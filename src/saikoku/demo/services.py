@@ -236,9 +236,10 @@ def demo_sms_ensure(*, now: datetime) -> None:
     """Gives the demo SMS work to look at, once: two templates the supervisor wrote and
     the ward_admin approved (Japanese with English and Chinese variants), and a small
     campaign built from them that awaits a second person's approval. Through the same
-    services the SMS pages use (sms/services.py)."""
+    services the SMS pages use (sms/templates.py, sms/campaigns.py)."""
+    from saikoku.sms.campaigns import sms_campaign_create
     from saikoku.sms.models import SmsTemplate
-    from saikoku.sms.services import sms_campaign_create, sms_template_approve, sms_template_save
+    from saikoku.sms.templates import sms_template_approve, sms_template_save
 
     if SmsTemplate.objects.exists():
         return

@@ -5,18 +5,26 @@ A worker claims a batch of messages in one short transaction (on PostgreSQL
 SQLite the database's single write lock serialises claims), checks them again against
 the eligibility rules and the contact rules at that moment (a payer paid up, flagged
 or put on a plan since approval is dropped; a payer contacted too recently waits),
-then sends them one at a time, each with its idempotency key. A message the provider
-accepted is marked sent together with its contact record, in one transaction.
+then sends them one at a time, each with its idempotency key, at most
+SAIKOKU_SMS_RATE_PER_SECOND for the provider across all workers (rate.py).
+
+A message the provider accepted gets one cheap update at once (its provider id and
+`sent_at`; it stays "sending"). At the end of the batch the accepted messages become
+"sent" together with their contact records and audit entries, written in bulk in one
+transaction.
 
 A claim is a lease (SAIKOKU_SMS_CLAIM_SECONDS). A worker killed mid-batch leaves its
-claimed messages "sending"; once the lease has run out any worker takes them up again
-and sends them with the same key. Only the message in flight at the kill (accepted by
-the provider, not yet marked sent) is sent again: a provider that honours the key
-answers with the same id and sends nothing; one that does not may deliver it twice.
+claimed messages "sending"; once the lease has run out any worker takes them up again.
+Those already accepted (`sent_at` set) are not sent again: the worker only writes
+their records. The others are sent with the same key. Only the message in flight at
+the kill (accepted by the provider, its acceptance not yet written) is sent again: a
+provider that honours the key answers with the same id and sends nothing; one that
+does not may deliver it twice.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import time
@@ -24,7 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Count, F, Max, Min, Q
 from django.utils import timezone
 
@@ -39,10 +47,11 @@ from saikoku.outreach.models import (
     ContactSettings,
     PhoneStatus,
 )
-from saikoku.outreach.records.services import contact_record_sms, phone_status_mark
+from saikoku.outreach.records.services import SmsSent, contact_records_sms, phone_status_mark
 from saikoku.outreach.rules import contact_allowed_many
 from saikoku.sms.models import SmsCampaign, SmsMessage
 from saikoku.sms.providers import Provider, ProviderError, get_provider
+from saikoku.sms.rate import ProviderPace
 
 logger = logging.getLogger("saikoku.sms")
 
@@ -54,6 +63,35 @@ __all__ = [
 ]
 
 UNCLAIMED = {"claimed_by": "", "claimed_until": None}
+
+# SQL from the model's own table name; every value is a parameter.
+_TABLE = SmsMessage._meta.db_table
+ACK_SQL = (
+    f"UPDATE {_TABLE} SET provider = %s, provider_id = %s, segments = %s, sent_at = %s, "  # noqa: S608
+    "delivered_at = %s, error = '' WHERE id = %s AND claimed_by = %s AND status = %s"
+)
+RECORDED_SQL = (
+    f"UPDATE {_TABLE} SET contact_record_id = %s, status = %s, claimed_by = %s, "  # noqa: S608
+    "claimed_until = NULL WHERE id = %s"
+)
+
+
+def _acknowledgements_asynchronous() -> None:
+    """On PostgreSQL, the acceptances of this connection commit without waiting for the
+    disk (synchronous_commit off): a worker killed at any moment loses none of them
+    (they are committed, the server has them); only a crash of the database server
+    itself could lose its last fraction of a second, and those messages are then sent
+    again with the same key. It makes the per-message update as cheap as the POST."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET synchronous_commit TO off")
+
+
+def _durable_commit() -> None:
+    # The batch's records and audit entries wait for the disk as every other write.
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO on")
 
 
 def _window(day: dt.date) -> tuple[dt.datetime, dt.datetime] | None:
@@ -94,21 +132,6 @@ class DispatchResult:
     state: str
     sent: int = 0
     resume_at: dt.datetime | None = None
-
-
-class _Pace:
-    """At most SAIKOKU_SMS_RATE_PER_SECOND sends per second from this process."""
-
-    def __init__(self, rate: int) -> None:
-        self.gap = 1.0 / rate if rate > 0 else 0.0
-        self.last = 0.0
-
-    def wait(self) -> None:
-        if self.gap:
-            delay = self.last + self.gap - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
-            self.last = time.monotonic()
 
 
 def _claim(campaign_id: int, *, worker_id: str, now: dt.datetime, size: int) -> list[SmsMessage]:
@@ -158,6 +181,9 @@ def _on_call(payer_ids: set[int], now: dt.datetime) -> dict[int, dt.datetime]:
 def _recheck(batch: list[SmsMessage], *, worker_id: str, now: dt.datetime) -> list[SmsMessage]:
     """Drops or postpones the messages the rules refuse now; returns the rest. A payer
     an operator is calling waits until the call's hold ends (then the rules again)."""
+    if not batch:
+        # A batch taken over whole from a dead worker, all of it already accepted.
+        return []
     payer_ids = {m.payer_id for m in batch}
     on_call = _on_call(payer_ids, now)
     contact = ContactSettings.current()
@@ -247,33 +273,75 @@ def _send_one(
             metrics.SMS_RETRIED.inc()
             logger.info("SMS %s: temporary error %s, retried later", message.pk, error.code)
         return False
-    now = timezone.now()
-    with transaction.atomic():
-        updated = SmsMessage.objects.filter(
-            pk=message.pk, claimed_by=worker_id, status=SmsMessage.Status.SENDING
-        ).update(
-            status=SmsMessage.Status.DELIVERED if result.delivered else SmsMessage.Status.SENT,
-            provider=provider.name,
-            provider_id=result.provider_id[:100],
-            segments=result.segments,
-            sent_at=now,
-            delivered_at=now if result.delivered else None,
-            error="",
-            **UNCLAIMED,
+    # Only the acceptance, at once: the status, the contact record and its audit entry
+    # follow for the whole batch (_record_sent). One plain statement: it runs once per
+    # message, between two POSTs.
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            ACK_SQL,
+            [
+                provider.name,
+                result.provider_id[:100],
+                result.segments,
+                now,
+                now if result.delivered else None,
+                message.pk,
+                worker_id,
+                SmsMessage.Status.SENDING.value,
+            ],
         )
-        if updated:
-            record = contact_record_sms(
-                actor=campaign.created_by,
-                payer_id=message.payer_id,
-                phone=message.phone,
-                outcome="sms_sent",
-                note=f"{campaign.name} ({message.segments})",
-                now=now,
-            )
-            SmsMessage.objects.filter(pk=message.pk).update(contact_record=record)
-    if updated:
+        accepted = cursor.rowcount == 1
+    if accepted:
         metrics.SMS_SENT.inc()
-    return bool(updated)
+    return accepted
+
+
+def _record_sent(ids: list[int], *, campaign: SmsCampaign, worker_id: str) -> int:
+    """Marks the accepted messages among `ids` sent (or delivered) with their contact
+    records and audit entries, in one transaction. Also those a delivery report reached
+    first (their status already set by the report): they were sent all the same."""
+    if not ids:
+        return 0
+    with transaction.atomic():
+        _durable_commit()
+        rows = list(
+            SmsMessage.objects.select_for_update()
+            .filter(pk__in=ids, sent_at__isnull=False, contact_record__isnull=True)
+            .filter(
+                Q(claimed_by=worker_id, status=SmsMessage.Status.SENDING)
+                | ~Q(status__in=(SmsMessage.Status.QUEUED, SmsMessage.Status.SENDING))
+            )
+            .select_related("phone")
+            .order_by("pk")
+        )
+        if not rows:
+            return 0
+        records = contact_records_sms(
+            actor=campaign.created_by,
+            sent=[
+                SmsSent(
+                    payer_id=m.payer_id,
+                    phone=m.phone,
+                    note=f"{campaign.name} ({m.segments})",
+                    at=m.sent_at,
+                )
+                for m in rows
+            ],
+        )
+        for message, record in zip(rows, records, strict=True):
+            message.contact_record = record
+            if message.status == SmsMessage.Status.SENDING:
+                message.status = (
+                    SmsMessage.Status.DELIVERED if message.delivered_at else SmsMessage.Status.SENT
+                )
+                message.claimed_by = ""
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                RECORDED_SQL,
+                [[m.contact_record.pk, m.status, m.claimed_by, m.pk] for m in rows],
+            )
+    return len(rows)
 
 
 def _finish_or_wait(campaign: SmsCampaign, now: dt.datetime) -> DispatchResult:
@@ -304,9 +372,10 @@ def sms_dispatch_run(
 ) -> DispatchResult:
     """Sends the campaign's due messages for up to `max_seconds`, a batch at a time."""
     provider = provider or get_provider()
-    pace = _Pace(settings.SAIKOKU_SMS_RATE_PER_SECOND)
+    pace = ProviderPace(provider.name, settings.SAIKOKU_SMS_RATE_PER_SECOND)
     started = time.monotonic()
     sent = 0
+    _acknowledgements_asynchronous()
     try:
         while True:
             campaign = SmsCampaign.objects.select_related("created_by").get(pk=campaign_id)
@@ -321,7 +390,10 @@ def sms_dispatch_run(
             if not batch:
                 result = _finish_or_wait(campaign, now)
                 return DispatchResult(result.state, sent=sent, resume_at=result.resume_at)
-            batch = _recheck(batch, worker_id=worker_id, now=now)
+            # Taken over from a worker that died after the provider accepted them: only
+            # their records are missing, they are not sent again.
+            accepted = [m.pk for m in batch if m.sent_at is not None]
+            batch = _recheck([m for m in batch if m.sent_at is None], worker_id=worker_id, now=now)
             for i, message in enumerate(batch):
                 if (
                     i
@@ -331,6 +403,7 @@ def sms_dispatch_run(
                     ).exists()
                 ):
                     # Paused or cancelled mid-batch: the rest goes back unsent.
+                    sent += _record_sent(accepted, campaign=campaign, worker_id=worker_id)
                     SmsMessage.objects.filter(
                         pk__in=[m.pk for m in batch[i:]], claimed_by=worker_id
                     ).update(
@@ -344,9 +417,9 @@ def sms_dispatch_run(
                         ).update(status=SmsMessage.Status.CANCELLED)
                     return DispatchResult("stopped", sent=sent)
                 pace.wait()
-                sent += _send_one(
-                    message, campaign=campaign, provider=provider, worker_id=worker_id
-                )
+                if _send_one(message, campaign=campaign, provider=provider, worker_id=worker_id):
+                    accepted.append(message.pk)
+            sent += _record_sent(accepted, campaign=campaign, worker_id=worker_id)
             poll = getattr(provider, "poll", None)
             if poll is not None:
                 # The modem's status reports, collected while it sent this batch.
@@ -357,3 +430,7 @@ def sms_dispatch_run(
                 return DispatchResult("more", sent=sent)
     finally:
         provider.close()
+        if connection.vendor == "postgresql" and connection.connection is not None:
+            # Not to hide the error that ended the run, if any.
+            with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
+                cursor.execute("RESET synchronous_commit")

@@ -1,5 +1,5 @@
 """Forms of the SMS pages: they parse and normalise input only (the rules are in
-policy.py and services.py)."""
+policy.py, templates.py and campaigns.py)."""
 
 from __future__ import annotations
 

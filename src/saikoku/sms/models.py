@@ -210,3 +210,21 @@ class SmsDeliveryReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.received_at:%Y-%m-%d %H:%M} {self.status}"
+
+
+class SmsRateBucket(models.Model):
+    """The provider-wide send rate (SAIKOKU_SMS_RATE_PER_SECOND): a token bucket every
+    worker draws from, the row locked while it draws (rate.py)."""
+
+    provider = models.CharField(max_length=20, unique=True)
+    tokens = models.FloatField(default=0.0)
+    # Seconds since the epoch of the last draw (time.time(); the workers' clocks agree
+    # through NTP).
+    refilled_at = models.FloatField(default=0.0)
+
+    class Meta:
+        verbose_name = _("SMSの送信速度")
+        verbose_name_plural = _("SMSの送信速度")
+
+    def __str__(self) -> str:
+        return self.provider

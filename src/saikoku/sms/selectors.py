@@ -17,7 +17,7 @@ from saikoku.outreach.facts import unpaid_facts
 from saikoku.people.models import Resident
 from saikoku.sms.models import SmsCampaign, SmsMessage, SmsTemplate
 from saikoku.sms.policy import render
-from saikoku.sms.services import template_values
+from saikoku.sms.templates import template_values
 from saikoku.sms.text import sms_count
 
 __all__ = [

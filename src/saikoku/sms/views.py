@@ -24,6 +24,13 @@ from saikoku.core.permissions import AuthenticatedRequest, capability_required, 
 from saikoku.core.roles import Capability, user_can
 from saikoku.outreach.lists.selectors import call_list_preview, preview_excluded_rows
 from saikoku.outreach.models import Channel, ContactPreference
+from saikoku.sms.campaigns import (
+    sms_campaign_approve,
+    sms_campaign_cancel,
+    sms_campaign_create,
+    sms_campaign_pause,
+    sms_campaign_resume,
+)
 from saikoku.sms.forms import (
     CampaignForm,
     PreferenceForm,
@@ -33,6 +40,7 @@ from saikoku.sms.forms import (
 )
 from saikoku.sms.models import SmsCampaign, SmsPayerPreference, SmsTemplate
 from saikoku.sms.policy import SAFE_PLACEHOLDERS, footer_units
+from saikoku.sms.preferences import sms_preference_record
 from saikoku.sms.reports import CallbackRefused, sms_delivery_report
 from saikoku.sms.selectors import (
     campaign_progress,
@@ -40,17 +48,7 @@ from saikoku.sms.selectors import (
     sms_template_preview,
     sms_templates,
 )
-from saikoku.sms.services import (
-    sms_campaign_approve,
-    sms_campaign_cancel,
-    sms_campaign_create,
-    sms_campaign_pause,
-    sms_campaign_resume,
-    sms_preference_record,
-    sms_template_approve,
-    sms_template_policy,
-    sms_template_save,
-)
+from saikoku.sms.templates import sms_template_approve, sms_template_policy, sms_template_save
 
 logger = logging.getLogger("saikoku.sms")
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from saikoku.backoffice.models import Task
 from saikoku.backoffice.services import task_create
-from saikoku.core.audit import audit_record
+from saikoku.core.audit import audit_record, audit_record_many
 from saikoku.outreach.calls.selectors import payer_open_entries
 from saikoku.outreach.calls.services import UNLOCKED
 from saikoku.outreach.eligibility import callable_phones
@@ -51,8 +51,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CallOutcome",
+    "SmsSent",
     "contact_record_create",
     "contact_record_sms",
+    "contact_records_sms",
     "outcome_validate",
     "phone_status_mark",
     "record_audit",
@@ -417,31 +419,65 @@ def phone_status_mark(*, actor: User, phone: Phone, status: str, now: dt.datetim
     )
 
 
+@dataclass(frozen=True)
+class SmsSent:
+    """One SMS the provider accepted, for `contact_records_sms`."""
+
+    payer_id: int
+    phone: Phone
+    note: str
+    at: dt.datetime
+
+
+def contact_records_sms(
+    *, actor: User, sent: list[SmsSent], outcome: str = "sms_sent"
+) -> list[ContactRecord]:
+    """Records SMS the provider accepted, on the payers' timelines (channel "sms"; they
+    spend the contact budget calls share), in their order: one bulk insert of the
+    records and one of their audit entries (`contact_record`, as a call's). The sender
+    checked the contact rules and eligibility just before sending (sms/dispatch.py);
+    an SMS reaches nobody in person, so it touches no call-list entry, promise or
+    callback. Call it inside the caller's transaction: the audit entries commit with
+    the messages' new state."""
+    records = ContactRecord.objects.bulk_create(
+        [
+            ContactRecord(
+                payer_id=item.payer_id,
+                at=item.at,
+                channel=Channel.SMS,
+                operator=actor,
+                phone=item.phone,
+                phone_e164=item.phone.e164,
+                party=Party.NONE,
+                identity_verified=False,
+                outcome=outcome,
+                note=item.note,
+            )
+            for item in sent
+        ],
+        batch_size=1000,
+    )
+    audit_record_many(
+        actor=actor,
+        action="contact_record",
+        object_type="contact_record",
+        items=[
+            (
+                str(record.pk),
+                {"payer_id": record.payer_id, "outcome": outcome, "channel": Channel.SMS},
+            )
+            for record in records
+        ],
+    )
+    return records
+
+
 def contact_record_sms(
     *, actor: User, payer_id: int, phone: Phone, outcome: str, note: str, now: dt.datetime
 ) -> ContactRecord:
-    """Records one SMS the provider accepted, on the payer's timeline (channel "sms";
-    it spends the contact budget calls share). The sender checked the contact rules
-    and eligibility just before sending (sms/services.py); an SMS reaches nobody in
-    person, so it touches no call-list entry, promise or callback. Call it inside the
-    caller's transaction: the audit entry commits with the message's new state."""
-    record = ContactRecord.objects.create(
-        payer_id=payer_id,
-        at=now,
-        channel=Channel.SMS,
-        operator=actor,
-        phone=phone,
-        phone_e164=phone.e164,
-        party=Party.NONE,
-        identity_verified=False,
+    """One SMS the provider accepted (`contact_records_sms` of one)."""
+    return contact_records_sms(
+        actor=actor,
+        sent=[SmsSent(payer_id=payer_id, phone=phone, note=note, at=now)],
         outcome=outcome,
-        note=note,
-    )
-    record_audit(
-        actor,
-        "contact_record",
-        record,
-        "",
-        {"payer_id": payer_id, "outcome": outcome, "channel": Channel.SMS},
-    )
-    return record
+    )[0]

@@ -1,0 +1,341 @@
+"""Writes of SMS campaigns: the build (the audience through the one eligibility
+function, one message per number), the four-eyes approval that starts the sending
+(dispatch.py, through tasks.py), pause, resume and cancel.
+
+Every write is one transaction with its audit entry; the roles are checked here again,
+not only by the views.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from saikoku.core.audit import audit_record
+from saikoku.core.roles import Capability, user_can
+from saikoku.interchange.upsert import datetime_value, upsert
+from saikoku.outreach.eligibility import callable_phones
+from saikoku.outreach.lists.selectors import call_list_preview, normalise_filters
+from saikoku.outreach.models import Channel
+from saikoku.people.models import Resident
+from saikoku.sms.models import SmsCampaign, SmsMessage, SmsPayerPreference, SmsTemplate
+from saikoku.sms.policy import language_for_nationality, render
+from saikoku.sms.templates import template_values
+from saikoku.sms.text import sms_count
+
+if TYPE_CHECKING:
+    from saikoku.core.models import User
+
+__all__ = [
+    "sms_campaign_approve",
+    "sms_campaign_cancel",
+    "sms_campaign_create",
+    "sms_campaign_pause",
+    "sms_campaign_resume",
+]
+
+
+def _require(actor: Any, capability: Capability) -> None:
+    if not user_can(actor, capability):
+        raise PermissionDenied
+
+
+# The columns a new message is written with (interchange's upsert: COPY on PostgreSQL,
+# one prepared INSERT on SQLite; model instances cost more than the database here).
+MESSAGE_COLUMNS = (
+    "campaign_id",
+    "payer_id",
+    "phone_id",
+    "to",
+    "language",
+    "text",
+    "segments",
+    "status",
+    "idempotency_key",
+    "attempts",
+    "next_attempt_at",
+    "claimed_by",
+    "claimed_until",
+    "provider",
+    "provider_id",
+    "error",
+    "carrier",
+    "sent_at",
+    "delivered_at",
+    "contact_record_id",
+)
+
+
+def _first_phones(payer_ids: list[int]) -> dict[int, tuple[int, str, str]]:
+    """payer -> (phone id, E.164, nationality): the first usable mobile number of each
+    payer, in one pass over the ward's usable numbers (no list of ids sent to the
+    database: tens of thousands of parameters cost more than reading them all)."""
+    wanted = set(payer_ids)
+    phones: dict[int, tuple[int, str, str]] = {}
+    for payer_id, phone_id, e164, nationality in (
+        callable_phones(channel=Channel.SMS)
+        .order_by("resident_id", "position", "pk")
+        .values_list("resident_id", "pk", "e164", "resident__nationality")
+        .iterator(chunk_size=10000)
+    ):
+        if payer_id in wanted and payer_id not in phones:
+            phones[payer_id] = (phone_id, e164, nationality or "")
+    return phones
+
+
+def sms_campaign_create(
+    *,
+    actor: User,
+    name: str,
+    template: SmsTemplate,
+    filters: dict[str, Any],
+    scheduled_at: dt.datetime,
+    deadline: dt.date | None = None,
+    now: dt.datetime | None = None,
+    client_addr: str = "",
+) -> SmsCampaign:
+    """Builds a campaign: the audience from the call lists' filters through the one
+    eligibility function (channel "sms": mobile numbers, the wish not to be texted),
+    one message per number (a number shared in a household gets one), the exclusions
+    counted by rule. It waits for a second person's approval."""
+    _require(actor, Capability.RUN_SMS_CAMPAIGNS)
+    now = now or timezone.now()
+    if template.status != SmsTemplate.Status.APPROVED:
+        raise ValidationError(_("承認済みのテンプレートを選んでください。"))
+    if not name.strip():
+        raise ValidationError(_("キャンペーン名を入力してください。"))
+    f = normalise_filters(filters)
+    preview = call_list_preview(filters=f, now=now, channel=Channel.SMS)
+    excluded = {code: n for code, n in preview.excluded.items() if n}
+    # Highest priority first: when a household shares a number, the payer the call
+    # lists would call first gets the message.
+    eligible = sorted(
+        ((pk, parts) for pk, codes, parts in preview.rows if not codes),
+        key=lambda row: (-row[1].total, row[0]),
+    )
+    ids = [pk for pk, _parts in eligible]
+    phones = _first_phones(ids)
+    # Few payers have a recorded language: the whole table is smaller than a list of ids.
+    preferred = dict(SmsPayerPreference.objects.values_list("payer_id", "language"))
+    texts = {t.language: t.body for t in template.texts.all()}
+    personal = bool(template.allowed_personal)
+    payers = (
+        Resident.objects.only("pk", "name").in_bulk([pk for pk in ids if pk in phones])
+        if personal
+        else {}
+    )
+    rendered: dict[str, tuple[str, int]] = {}
+    seen: set[str] = set()
+    shared = 0
+    rows = []
+    queued = SmsMessage.Status.QUEUED.value
+    next_attempt_at = datetime_value(scheduled_at)
+    # Unique keys: one random part per campaign and the message's number in it (a
+    # uuid4 per message costs a system call each).
+    key_base = uuid.uuid4().hex
+    with transaction.atomic(durable=True):
+        campaign = SmsCampaign.objects.create(
+            name=name.strip(),
+            template=template,
+            template_version=template.version,
+            filters=f,
+            deadline=deadline,
+            scheduled_at=scheduled_at,
+            matched=preview.matched,
+            created_by=actor,
+            created_at=now,
+        )
+        for pk in ids:
+            found = phones.get(pk)
+            if found is None:
+                continue
+            phone_id, e164, nationality = found
+            if e164 in seen:
+                shared += 1
+                continue
+            seen.add(e164)
+            lang = preferred.get(pk) or language_for_nationality(nationality)
+            if lang not in texts:
+                lang = "ja"
+            if personal:
+                text = render(
+                    texts[lang],
+                    language=lang,
+                    values=template_values(
+                        template, language=lang, deadline=deadline, payer=payers[pk]
+                    ),
+                )
+                parts = sms_count(text).parts
+            else:
+                if lang not in rendered:
+                    text = render(
+                        texts[lang],
+                        language=lang,
+                        values=template_values(template, language=lang, deadline=deadline),
+                    )
+                    rendered[lang] = (text, sms_count(text).parts)
+                text, parts = rendered[lang]
+            rows.append(
+                (
+                    campaign.pk,
+                    pk,
+                    phone_id,
+                    e164,
+                    lang,
+                    text,
+                    parts,
+                    queued,
+                    f"{key_base}{len(rows):06x}",
+                    0,
+                    next_attempt_at,
+                    "",
+                    None,
+                    "",
+                    "",
+                    "",
+                    "",
+                    None,
+                    None,
+                    None,
+                )
+            )
+        upsert(SmsMessage, MESSAGE_COLUMNS, rows, unique=("campaign", "to"), fresh=True)
+        if shared:
+            excluded["shared_number"] = shared
+        campaign.excluded_counts = excluded
+        campaign.save(update_fields=["excluded_counts"])
+        audit_record(
+            actor=actor,
+            action="sms_campaign_create",
+            object_type="sms_campaign",
+            object_id=str(campaign.pk),
+            client_addr=client_addr,
+            detail={
+                "template": template.pk,
+                "version": template.version,
+                "filters": f,
+                "messages": len(rows),
+                "excluded": excluded,
+            },
+        )
+    return campaign
+
+
+def _enqueue_dispatch(campaign_id: int) -> None:
+    # Imported here: tasks.py imports the dispatch, which imports these services' models.
+    from saikoku.sms.tasks import sms_dispatch_start
+
+    transaction.on_commit(lambda: sms_dispatch_start(campaign_id))
+
+
+def sms_campaign_approve(
+    *, actor: User, campaign: SmsCampaign, now: dt.datetime | None = None, client_addr: str = ""
+) -> SmsCampaign:
+    """A second person (another supervisor or a ward_admin) approves: four eyes. The
+    messages go out from the scheduled time, inside the send window."""
+    _require(actor, Capability.APPROVE_SMS_CAMPAIGNS)
+    now = now or timezone.now()
+    with transaction.atomic(durable=True):
+        campaign = SmsCampaign.objects.select_for_update().get(pk=campaign.pk)
+        if campaign.created_by_id == actor.pk:
+            raise ValidationError(_("自分が作成したキャンペーンは承認できません（二者確認）。"))
+        if campaign.status != SmsCampaign.Status.PENDING:
+            raise ValidationError(_("承認待ちのキャンペーンではありません。"))
+        template = campaign.template
+        if (
+            template.status != SmsTemplate.Status.APPROVED
+            or template.version != campaign.template_version
+        ):
+            raise ValidationError(
+                _("テンプレートが作成後に変更されました。キャンペーンを作り直してください。")
+            )
+        campaign.status = SmsCampaign.Status.RUNNING
+        campaign.approved_by = actor
+        campaign.approved_at = now
+        campaign.save(update_fields=["status", "approved_by", "approved_at"])
+        audit_record(
+            actor=actor,
+            action="sms_campaign_approve",
+            object_type="sms_campaign",
+            object_id=str(campaign.pk),
+            client_addr=client_addr,
+            detail={"messages": campaign.messages.count()},
+        )
+        _enqueue_dispatch(campaign.pk)
+    return campaign
+
+
+def _control(
+    *, actor: User, campaign: SmsCampaign, to: str, allowed_from: tuple[str, ...], client_addr: str
+) -> SmsCampaign:
+    _require(actor, Capability.RUN_SMS_CAMPAIGNS)
+    with transaction.atomic(durable=True):
+        campaign = SmsCampaign.objects.select_for_update().get(pk=campaign.pk)
+        if campaign.status not in allowed_from:
+            raise ValidationError(_("この状態のキャンペーンには行えません。"))
+        before = campaign.status
+        campaign.status = to
+        fields = ["status"]
+        if to == SmsCampaign.Status.CANCELLED:
+            # What was not handed to the provider yet is never sent.
+            campaign.messages.filter(status=SmsMessage.Status.QUEUED).update(
+                status=SmsMessage.Status.CANCELLED
+            )
+            campaign.finished_at = timezone.now()
+            fields.append("finished_at")
+        campaign.save(update_fields=fields)
+        audit_record(
+            actor=actor,
+            action="sms_campaign_control",
+            object_type="sms_campaign",
+            object_id=str(campaign.pk),
+            client_addr=client_addr,
+            detail={"from": before, "to": to},
+        )
+        if to == SmsCampaign.Status.RUNNING:
+            _enqueue_dispatch(campaign.pk)
+    return campaign
+
+
+def sms_campaign_pause(*, actor: User, campaign: SmsCampaign, client_addr: str = "") -> SmsCampaign:
+    return _control(
+        actor=actor,
+        campaign=campaign,
+        to=SmsCampaign.Status.PAUSED,
+        allowed_from=(SmsCampaign.Status.RUNNING,),
+        client_addr=client_addr,
+    )
+
+
+def sms_campaign_resume(
+    *, actor: User, campaign: SmsCampaign, client_addr: str = ""
+) -> SmsCampaign:
+    return _control(
+        actor=actor,
+        campaign=campaign,
+        to=SmsCampaign.Status.RUNNING,
+        allowed_from=(SmsCampaign.Status.PAUSED,),
+        client_addr=client_addr,
+    )
+
+
+def sms_campaign_cancel(
+    *, actor: User, campaign: SmsCampaign, client_addr: str = ""
+) -> SmsCampaign:
+    return _control(
+        actor=actor,
+        campaign=campaign,
+        to=SmsCampaign.Status.CANCELLED,
+        allowed_from=(
+            SmsCampaign.Status.PENDING,
+            SmsCampaign.Status.RUNNING,
+            SmsCampaign.Status.PAUSED,
+        ),
+        client_addr=client_addr,
+    )
