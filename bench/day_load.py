@@ -150,12 +150,12 @@ def prepare(args: argparse.Namespace) -> dict:
     from saikoku.outreach.lists.services import call_list_assign, call_list_build
     from saikoku.outreach.models import CallList, CallListEntry, ContactRecord, ContactSettings
     from saikoku.people.models import Phone
-    from saikoku.sms.models import SmsCampaign, SmsTemplate
     from saikoku.sms.campaigns import (
         sms_campaign_approve,
         sms_campaign_cancel,
         sms_campaign_create,
     )
+    from saikoku.sms.models import SmsCampaign, SmsTemplate
     from saikoku.sms.templates import sms_template_approve, sms_template_save
 
     started = time.perf_counter()

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from prometheus_client import REGISTRY
 
+from saikoku.sms.campaigns import sms_campaign_approve, sms_campaign_create
 from saikoku.sms.dispatch import sms_dispatch_run
 from saikoku.sms.models import SmsMessage
 from saikoku.sms.providers.base import ProviderError
 from saikoku.sms.providers.console import ConsoleProvider
-from saikoku.sms.campaigns import sms_campaign_approve, sms_campaign_create
 from support.sms_package import NOW
 
 
