@@ -481,6 +481,8 @@ SAIKOKU_SMS_RATE_PER_SECOND = env_int("SAIKOKU_SMS_RATE_PER_SECOND", 50)
 # died is taken up again after it (and sent with the same idempotency key).
 SAIKOKU_SMS_CLAIM_SECONDS = env_int("SAIKOKU_SMS_CLAIM_SECONDS", 60)
 SAIKOKU_SMS_BATCH = env_int("SAIKOKU_SMS_BATCH", 100)
+# Seconds at most between a text accepted by the provider and its contact record.
+SAIKOKU_SMS_RECORD_SECONDS = float(os.environ.get("SAIKOKU_SMS_RECORD_SECONDS") or 1.0)
 SAIKOKU_SMS_MAX_ATTEMPTS = env_int("SAIKOKU_SMS_MAX_ATTEMPTS", 6)
 # The send window (Tokyo time, end exclusive; "24:00" is the end of the day): weekdays
 # only, holidays and 12/29–1/3 excluded, unless EVERY_DAY (the demo, the worker tests).

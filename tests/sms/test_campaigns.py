@@ -301,3 +301,42 @@ def test_an_unknown_number_marks_the_phone_invalid_for_every_channel(
     from saikoku.outreach.eligibility import callable_phones
 
     assert not callable_phones(channel=Channel.OUTBOUND_CALL).filter(pk=message.phone_id).exists()
+
+
+def test_each_accepted_text_reaches_the_payers_timeline_within_the_record_interval(
+    sms_payers, supervisor, supervisor2, approved_template, settings
+):
+    """While a slow provider sends a batch, the texts already accepted are contacts the
+    rules see: "Next" does not hand those payers to an operator in the meantime."""
+    settings.SAIKOKU_SMS_RECORD_SECONDS = 0
+    campaign = _create(supervisor, approved_template)
+    sms_campaign_approve(actor=supervisor2, campaign=campaign)
+    seen_before_send = []
+
+    class Watching(ConsoleProvider):
+        def send(self, **kwargs):
+            seen_before_send.append(ContactRecord.objects.filter(channel=Channel.SMS).count())
+            return super().send(**kwargs)
+
+    assert sms_dispatch_run(campaign.pk, worker_id="w", provider=Watching()).state == "done"
+    # One batch of five: each text found the ones before it already recorded.
+    assert seen_before_send == [0, 1, 2, 3, 4]
+    assert ContactRecord.objects.filter(channel=Channel.SMS).count() == 5
+
+
+def test_a_fast_provider_still_records_a_batch_at_once(
+    sms_payers, supervisor, supervisor2, approved_template, settings
+):
+    settings.SAIKOKU_SMS_RECORD_SECONDS = 3600
+    campaign = _create(supervisor, approved_template)
+    sms_campaign_approve(actor=supervisor2, campaign=campaign)
+    seen_before_send = []
+
+    class Watching(ConsoleProvider):
+        def send(self, **kwargs):
+            seen_before_send.append(ContactRecord.objects.filter(channel=Channel.SMS).count())
+            return super().send(**kwargs)
+
+    assert sms_dispatch_run(campaign.pk, worker_id="w", provider=Watching()).state == "done"
+    assert seen_before_send == [0, 0, 0, 0, 0]
+    assert ContactRecord.objects.filter(channel=Channel.SMS).count() == 5
