@@ -4,6 +4,8 @@ factor done, so what is timed is the page and not the login redirect.
 The benches run in-process (Django's test client) or against a server they start; both
 need the same session: the user id and backend (Django's login) and the confirmed
 authenticator's id (django-otp's verification, which the console's middleware requires).
+Also the contact hours every bench (and the drills) open to the whole day, so a run at
+any hour finds payers it may call.
 """
 
 from __future__ import annotations
@@ -48,3 +50,22 @@ def verified_session_key(user: Any) -> str:
     request.session.save()
     assert request.session.session_key is not None
     return request.session.session_key
+
+
+def contact_hours_all_day() -> None:
+    """Every hour of every day open to contact; the attempts per day and week, the gap
+    and the cool-down keep their settings."""
+    from saikoku.outreach.models import ContactSettings
+
+    ContactSettings.objects.update_or_create(
+        pk=1,
+        defaults={
+            "weekday_start": "00:00",
+            "weekday_end": "23:59:59",
+            "saturday_allowed": True,
+            "saturday_start": "00:00",
+            "saturday_end": "23:59:59",
+            "sunday_allowed": True,
+            "holiday_allowed": True,
+        },
+    )

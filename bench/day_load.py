@@ -72,7 +72,7 @@ import time
 import urllib.parse
 from pathlib import Path
 
-from benchlogin import verified_session_key
+from benchlogin import contact_hours_all_day, verified_session_key
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -148,7 +148,7 @@ def prepare(args: argparse.Namespace) -> dict:
 
     from saikoku.arrears.models import Assessment
     from saikoku.outreach.lists.services import call_list_assign, call_list_build
-    from saikoku.outreach.models import CallList, CallListEntry, ContactRecord, ContactSettings
+    from saikoku.outreach.models import CallList, CallListEntry, ContactRecord
     from saikoku.people.models import Phone
     from saikoku.sms.campaigns import (
         sms_campaign_approve,
@@ -169,18 +169,7 @@ def prepare(args: argparse.Namespace) -> dict:
         _user(f"load_in{i:02d}", "operator", f"{3200 + i}") for i in range(1, args.inbound + 1)
     ]
     ward_admin = _user("load_wa", "ward_admin")
-    ContactSettings.objects.update_or_create(
-        pk=1,
-        defaults={
-            "weekday_start": "00:00",
-            "weekday_end": "23:59:59",
-            "saturday_allowed": True,
-            "saturday_start": "00:00",
-            "saturday_end": "23:59:59",
-            "sunday_allowed": True,
-            "holiday_allowed": True,
-        },
-    )
+    contact_hours_all_day()
     CallList.objects.filter(name__startswith="load ").update(status="closed")
     CallListEntry.objects.filter(locked_by__in=operators).update(locked_by=None, locked_until=None)
     for campaign in SmsCampaign.objects.filter(

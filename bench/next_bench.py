@@ -65,7 +65,7 @@ import time
 import urllib.parse
 from pathlib import Path
 
-from benchlogin import verified_session_key
+from benchlogin import contact_hours_all_day, verified_session_key
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -108,7 +108,7 @@ def prepare(operators: int) -> list[int]:
     from django.utils import timezone
 
     from saikoku.outreach.lists.services import call_list_assign, call_list_build
-    from saikoku.outreach.models import CallList, CallListEntry, ContactRecord, ContactSettings
+    from saikoku.outreach.models import CallList, CallListEntry, ContactRecord
 
     User = get_user_model()
     sv, _ = User.objects.get_or_create(username="bench_sv", defaults={"role": "supervisor"})
@@ -120,18 +120,7 @@ def prepare(operators: int) -> list[int]:
         users.append(user)
     # Open every hour of every day; attempts per day/week, the gap and the cool-down
     # keep their defaults.
-    ContactSettings.objects.update_or_create(
-        pk=1,
-        defaults={
-            "weekday_start": "00:00",
-            "weekday_end": "23:59:59",
-            "saturday_allowed": True,
-            "saturday_start": "00:00",
-            "saturday_end": "23:59:59",
-            "sunday_allowed": True,
-            "holiday_allowed": True,
-        },
-    )
+    contact_hours_all_day()
     CallList.objects.filter(name__startswith="bench ").update(status="closed")
     CallListEntry.objects.filter(locked_by__in=users).update(locked_by=None, locked_until=None)
     now = timezone.now()

@@ -303,12 +303,21 @@ def test_an_unknown_number_marks_the_phone_invalid_for_every_channel(
     assert not callable_phones(channel=Channel.OUTBOUND_CALL).filter(pk=message.phone_id).exists()
 
 
-def test_each_accepted_text_reaches_the_payers_timeline_within_the_record_interval(
-    sms_payers, supervisor, supervisor2, approved_template, settings
+@pytest.mark.parametrize(
+    ("record_seconds", "records_seen"),
+    [
+        # A slow provider: each text finds the ones before it already recorded.
+        (0, [0, 1, 2, 3, 4]),
+        # A fast one: the batch of five is recorded at once, at its end.
+        (3600, [0, 0, 0, 0, 0]),
+    ],
+)
+def test_accepted_texts_reach_the_payers_timeline_within_the_record_interval(
+    sms_payers, supervisor, supervisor2, approved_template, settings, record_seconds, records_seen
 ):
     """While a slow provider sends a batch, the texts already accepted are contacts the
     rules see: "Next" does not hand those payers to an operator in the meantime."""
-    settings.SAIKOKU_SMS_RECORD_SECONDS = 0
+    settings.SAIKOKU_SMS_RECORD_SECONDS = record_seconds
     campaign = _create(supervisor, approved_template)
     sms_campaign_approve(actor=supervisor2, campaign=campaign)
     seen_before_send = []
@@ -319,24 +328,5 @@ def test_each_accepted_text_reaches_the_payers_timeline_within_the_record_interv
             return super().send(**kwargs)
 
     assert sms_dispatch_run(campaign.pk, worker_id="w", provider=Watching()).state == "done"
-    # One batch of five: each text found the ones before it already recorded.
-    assert seen_before_send == [0, 1, 2, 3, 4]
-    assert ContactRecord.objects.filter(channel=Channel.SMS).count() == 5
-
-
-def test_a_fast_provider_still_records_a_batch_at_once(
-    sms_payers, supervisor, supervisor2, approved_template, settings
-):
-    settings.SAIKOKU_SMS_RECORD_SECONDS = 3600
-    campaign = _create(supervisor, approved_template)
-    sms_campaign_approve(actor=supervisor2, campaign=campaign)
-    seen_before_send = []
-
-    class Watching(ConsoleProvider):
-        def send(self, **kwargs):
-            seen_before_send.append(ContactRecord.objects.filter(channel=Channel.SMS).count())
-            return super().send(**kwargs)
-
-    assert sms_dispatch_run(campaign.pk, worker_id="w", provider=Watching()).state == "done"
-    assert seen_before_send == [0, 0, 0, 0, 0]
+    assert seen_before_send == records_seen
     assert ContactRecord.objects.filter(channel=Channel.SMS).count() == 5

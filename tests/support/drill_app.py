@@ -86,10 +86,9 @@ def _seed_here(out: Path, operators: int = 4) -> None:
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
-    from benchlogin import verified_session_key
+    from benchlogin import contact_hours_all_day, verified_session_key
     from saikoku.interchange.services import package_import
     from saikoku.outreach.lists.services import call_list_assign, call_list_build
-    from saikoku.outreach.models import ContactSettings
     from support.packages import assessment_row, bill_row, ward_package
 
     today = timezone.localdate()
@@ -123,18 +122,7 @@ def _seed_here(out: Path, operators: int = 4) -> None:
     )
     result = package_import(path=package, password=None, handler="drill")
     assert result.status == "imported", result.problems
-    ContactSettings.objects.update_or_create(
-        pk=1,
-        defaults={
-            "weekday_start": "00:00",
-            "weekday_end": "23:59:59",
-            "saturday_allowed": True,
-            "saturday_start": "00:00",
-            "saturday_end": "23:59:59",
-            "sunday_allowed": True,
-            "holiday_allowed": True,
-        },
-    )
+    contact_hours_all_day()
     User = get_user_model()
     supervisor = User.objects.create_user(username="drill_sv", role="supervisor")
     call_list = call_list_build(actor=supervisor, name="訓練", filters={}, now=timezone.now())
