@@ -136,6 +136,7 @@ KEPT = frozenset(
         "outreach_team_members",
         "sms_smstemplate",
         "sms_smstemplatetext",
+        "sms_smsratebucket",  # a provider's send-rate tokens, no personal data
         "inbound_paymentguidance",
         "reports_monthlyreport",
     }
