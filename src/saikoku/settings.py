@@ -466,6 +466,9 @@ if SAIKOKU_SMS_PROVIDER not in ("console", "http", "modem"):
 SAIKOKU_SMS_HTTP_URL = os.environ.get("SAIKOKU_SMS_HTTP_URL", "")
 SAIKOKU_SMS_HTTP_TOKEN = env_str("SAIKOKU_SMS_HTTP_TOKEN")
 SAIKOKU_SMS_HTTP_TIMEOUT = env_int("SAIKOKU_SMS_HTTP_TIMEOUT", 10)
+# The gateway deduplicates on client_ref, as its contract says (docs/sms.md); false for
+# one that does not: each acceptance is then written before the next message is sent.
+SAIKOKU_SMS_HTTP_HONOURS_KEY = env_bool("SAIKOKU_SMS_HTTP_HONOURS_KEY", True)
 SAIKOKU_SMS_CALLBACK_SECRET = env_str("SAIKOKU_SMS_CALLBACK_SECRET")
 SAIKOKU_SMS_MODEM_PORT = os.environ.get("SAIKOKU_SMS_MODEM_PORT", "/dev/ttyUSB0")
 SAIKOKU_SMS_MODEM_BAUD = env_int("SAIKOKU_SMS_MODEM_BAUD", 115200)

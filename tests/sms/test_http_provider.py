@@ -204,3 +204,52 @@ def test_an_undelivered_report_is_counted_once_as_a_delivery_failure(client, sen
         client, _report(message, "failed"), timestamp=int(time.time()) - 1
     ).status_code == (200)
     assert failed() == before + 1
+
+
+@pytest.mark.parametrize("honours_key", [True, False], ids=["written_with_records", "at_once"])
+def test_a_report_faster_than_the_acceptance_still_gets_the_message_recorded(
+    client, sms_payers, supervisor, supervisor2, approved_template, settings, honours_key
+):
+    """The gateway's report can reach us before the worker has written the acceptance
+    (it is written with the records, or just after the POST): the message ends
+    delivered, with the provider's id, and on the payer's timeline once."""
+    from saikoku.outreach.models import ContactRecord
+    from saikoku.sms.campaigns import sms_campaign_approve, sms_campaign_create
+    from saikoku.sms.dispatch import sms_dispatch_run
+    from saikoku.sms.providers.base import SendResult
+
+    settings.SAIKOKU_SMS_CALLBACK_SECRET = SECRET
+    campaign = sms_campaign_create(
+        actor=supervisor,
+        name="c",
+        template=approved_template,
+        filters={},
+        scheduled_at=timezone.now(),
+    )
+    sms_campaign_approve(actor=supervisor2, campaign=campaign)
+
+    class ReportingFirst:
+        name = "http"
+        honours_idempotency_key = honours_key
+
+        def send(self, *, to, text, idempotency_key, sender):
+            message = SmsMessage.objects.get(idempotency_key=idempotency_key)
+            report = {"client_ref": idempotency_key, "status": "delivered", "carrier": "au"}
+            assert _post(client, report).status_code == 200
+            assert SmsMessage.objects.get(pk=message.pk).status == SmsMessage.Status.DELIVERED
+            return SendResult(provider_id="gw-" + idempotency_key[:8], segments=1)
+
+        def close(self):
+            return None
+
+    sms_dispatch_run(campaign.pk, worker_id="t", provider=ReportingFirst())
+    messages = list(campaign.messages.all())
+    assert messages
+    for message in messages:
+        assert message.status == SmsMessage.Status.DELIVERED
+        assert message.provider_id == "gw-" + message.idempotency_key[:8]
+        assert message.contact_record_id is not None
+    records = ContactRecord.objects.filter(
+        channel="sms", payer_id__in=[m.payer_id for m in messages]
+    )
+    assert records.count() == len(messages)

@@ -31,6 +31,9 @@ def test_a_worker_killed_mid_campaign_loses_nothing(database_url, tmp_path, igno
             gateway_url=gateway.url,
             folder=tmp_path,
             SAIKOKU_SMS_RATE_PER_SECOND="60",
+            # A gateway that does not deduplicate is configured as such: each acceptance
+            # is then written before the next message is sent.
+            SAIKOKU_SMS_HTTP_HONOURS_KEY="false" if ignore_keys else "true",
         )
         if database_url.startswith("sqlite"):
             migrate(env)

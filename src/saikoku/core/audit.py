@@ -25,7 +25,7 @@ import ipaddress
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, TypedDict
+from typing import Any, TypedDict, cast
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -37,6 +37,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from saikoku.core.bulk import insert_with_ids
 from saikoku.core.metrics import audit_counted
 from saikoku.core.models import AuditEntry
 from saikoku.core.request_id import current_request_id
@@ -267,13 +268,14 @@ def audit_record_many(
     object_type: str,
     items: Iterable[tuple[str, dict[str, Any]]],
     client_addr: str = "",
-) -> list[AuditEntry]:
+) -> list[int]:
     """Appends one chained entry per (object_id, detail) of `items`, in their order,
     with one lock and one read of the head, written in one bulk insert: the same
-    entries `audit_record` would write one by one (a batch of sent SMS).
+    entries `audit_record` would write one by one (a batch of sent SMS). Returns their
+    seq numbers.
 
     The same rules as `audit_record`: inside the caller's transaction, which holds the
-    chain's lock until it commits.
+    chain's lock until it commits (so make it the transaction's last write).
     """
     fields = [
         _entry_fields(
@@ -289,18 +291,21 @@ def audit_record_many(
     if not fields:
         return []
     key = _key()
-    entries = []
+    entry_names = list(_EntryFields.__annotations__)
+    names = ("seq", "at", "prev_hash", "hash", *entry_names)
+    rows = []
     with transaction.atomic():
         _lock_chain()
         seq, prev_hash = _chain_head()
         for entry_fields in fields:
             at = timezone.now()
             digest = _entry_hash(seq=seq, at=at, prev_hash=prev_hash, key=key, **entry_fields)
-            entries.append(
-                AuditEntry(seq=seq, at=at, prev_hash=prev_hash, hash=digest, **entry_fields)
+            rows.append(
+                (seq, at, prev_hash, digest, *(cast(dict, entry_fields)[n] for n in entry_names))
             )
             seq, prev_hash = seq + 1, digest
-        return AuditEntry.objects.bulk_create(entries, batch_size=1000)
+        insert_with_ids(AuditEntry, names, rows)
+    return [row[0] for row in rows]
 
 
 def _lock_chain() -> None:

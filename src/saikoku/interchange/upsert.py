@@ -26,6 +26,8 @@ from typing import Any
 
 from django.db import connection, models
 
+from saikoku.core.bulk import copy_rows
+
 BATCH_ROWS = 5000
 _IMPORT_LOCK = 0x5A1C0C01  # any constant key shared by every import
 _EMPTY_JSON = "{}"
@@ -84,7 +86,7 @@ def upsert(
     if connection.vendor == "postgresql":
         if fresh:
             with connection.cursor() as cursor:
-                _copy(cursor.cursor, table, column_list, rows)
+                copy_rows(cursor.cursor, table, column_list, rows)
         else:
             _upsert_postgresql(table, column_list, rows, conflict, action)
         return
@@ -108,18 +110,12 @@ def _upsert_postgresql(
         raw.execute(
             f"CREATE TEMPORARY TABLE {staging} AS SELECT {column_list} FROM {table} WITH NO DATA"
         )
-        _copy(raw, staging, column_list, rows)
+        copy_rows(raw, staging, column_list, rows)
         raw.execute(
             f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM {staging} "
             f"ON CONFLICT ({conflict}) {action}"
         )
         raw.execute(f"DROP TABLE {staging}")
-
-
-def _copy(raw: Any, table: str, column_list: str, rows: Iterable[Sequence[Any]]) -> None:
-    with raw.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
 
 
 def lock_imports() -> None:

@@ -8,18 +8,20 @@ or put on a plan since approval is dropped; a payer contacted too recently waits
 then sends them one at a time, each with its idempotency key, at most
 SAIKOKU_SMS_RATE_PER_SECOND for the provider across all workers (rate.py).
 
-A message the provider accepted gets one cheap update at once (its provider id and
-`sent_at`; it stays "sending"). At the end of the batch the accepted messages become
-"sent" together with their contact records and audit entries, written in bulk in one
-transaction.
+What the provider accepted is written in bulk, at least every
+SAIKOKU_SMS_RECORD_SECONDS and at the end of the batch: in one transaction the
+messages' provider ids and `sent_at`, their new state ("sent") and their contact
+records and audit entries. A provider that does not honour the idempotency key gets
+one cheap update per message at once instead (its provider id and `sent_at`; it stays
+"sending" until the bulk write), before the next message is sent.
 
 A claim is a lease (SAIKOKU_SMS_CLAIM_SECONDS). A worker killed mid-batch leaves its
 claimed messages "sending"; once the lease has run out any worker takes them up again.
-Those already accepted (`sent_at` set) are not sent again: the worker only writes
-their records. The others are sent with the same key. Only the message in flight at
-the kill (accepted by the provider, its acceptance not yet written) is sent again: a
-provider that honours the key answers with the same id and sends nothing; one that
-does not may deliver it twice.
+Those whose acceptance was written (`sent_at` set) are not sent again: the worker only
+writes their records. The others are sent again with the same key: a provider that
+honours the key answers with the same id and sends nothing (at most a second's worth
+of messages is asked again); with one that does not, only the message in flight at
+the kill can be delivered twice.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
@@ -47,10 +50,15 @@ from saikoku.outreach.models import (
     ContactSettings,
     PhoneStatus,
 )
-from saikoku.outreach.records.services import SmsSent, contact_records_sms, phone_status_mark
+from saikoku.outreach.records.services import (
+    SmsSent,
+    contact_records_sms,
+    contact_records_sms_audit,
+    phone_status_mark,
+)
 from saikoku.outreach.rules import contact_allowed_many
 from saikoku.sms.models import SmsCampaign, SmsMessage
-from saikoku.sms.providers import Provider, ProviderError, get_provider
+from saikoku.sms.providers import Provider, ProviderError, SendResult, get_provider
 from saikoku.sms.rate import ProviderPace
 
 logger = logging.getLogger("saikoku.sms")
@@ -66,14 +74,57 @@ UNCLAIMED = {"claimed_by": "", "claimed_until": None}
 
 # SQL from the model's own table name; every value is a parameter.
 _TABLE = SmsMessage._meta.db_table
+# The provider's acceptance. Also of a message whose delivery report came first (the
+# report set its status and `sent_at`, and ended the claim): the acceptance then only
+# adds the provider's id, and the message is recorded all the same.
 ACK_SQL = (
-    f"UPDATE {_TABLE} SET provider = %s, provider_id = %s, segments = %s, sent_at = %s, "  # noqa: S608
-    "delivered_at = %s, error = '' WHERE id = %s AND claimed_by = %s AND status = %s"
+    f"UPDATE {_TABLE} SET provider = %(provider)s, provider_id = %(provider_id)s, "  # noqa: S608
+    "segments = %(segments)s, sent_at = COALESCE(sent_at, %(at)s), "
+    "delivered_at = COALESCE(delivered_at, %(delivered_at)s), "
+    "error = CASE WHEN status = %(sending)s THEN '' ELSE error END "
+    "WHERE id = %(id)s AND (claimed_by = %(worker)s AND status = %(sending)s "
+    "OR provider_id = '' AND sent_at IS NOT NULL AND status NOT IN (%(queued)s, %(sending)s))"
 )
 RECORDED_SQL = (
-    f"UPDATE {_TABLE} SET contact_record_id = %s, status = %s, claimed_by = %s, "  # noqa: S608
-    "claimed_until = NULL WHERE id = %s"
+    f"UPDATE {_TABLE} SET contact_record_id = %(record)s, status = %(status)s, "  # noqa: S608
+    "claimed_by = %(claimed_by)s, claimed_until = NULL WHERE id = %(id)s"
 )
+# On PostgreSQL the same two updates for a whole batch in one statement, the rows as
+# arrays (a statement per row costs the worker more than the POST it follows).
+ACK_MANY_SQL = (
+    f"UPDATE {_TABLE} AS m SET provider = %(provider)s, provider_id = v.provider_id, "  # noqa: S608
+    "segments = v.segments, sent_at = COALESCE(m.sent_at, v.at), "
+    "delivered_at = COALESCE(m.delivered_at, v.delivered_at), "
+    "error = CASE WHEN m.status = %(sending)s THEN '' ELSE m.error END "
+    "FROM unnest(%(id)s::bigint[], %(provider_id)s::text[], %(segments)s::int[], "
+    "%(at)s::timestamptz[], %(delivered_at)s::timestamptz[]) "
+    "AS v(id, provider_id, segments, at, delivered_at) "
+    "WHERE m.id = v.id AND (m.claimed_by = %(worker)s AND m.status = %(sending)s "
+    "OR m.provider_id = '' AND m.sent_at IS NOT NULL "
+    "AND m.status NOT IN (%(queued)s, %(sending)s))"
+)
+RECORDED_MANY_SQL = (
+    f"UPDATE {_TABLE} AS m SET contact_record_id = v.record, status = v.status, "  # noqa: S608
+    "claimed_by = v.claimed_by, claimed_until = NULL "
+    "FROM unnest(%(id)s::bigint[], %(record)s::bigint[], %(status)s::text[], "
+    "%(claimed_by)s::text[]) AS v(id, record, status, claimed_by) WHERE m.id = v.id"
+)
+
+
+def _update_many(one_sql: str, many_sql: str, rows: list[dict[str, Any]], *, shared: dict) -> int:
+    """Runs an update for each row (its values, with the `shared` ones): on PostgreSQL
+    as one statement over arrays of the rows' values, elsewhere row by row. Returns the
+    rows updated."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and len(rows) > 1:
+            arrays = {name: [row[name] for row in rows] for name in rows[0]}
+            cursor.execute(many_sql, {**arrays, **shared})
+            return cursor.rowcount
+        updated = 0
+        for row in rows:
+            cursor.execute(one_sql, {**row, **shared})
+            updated += cursor.rowcount
+        return updated
 
 
 def _acknowledgements_asynchronous() -> None:
@@ -178,6 +229,11 @@ def _on_call(payer_ids: set[int], now: dt.datetime) -> dict[int, dt.datetime]:
     return held
 
 
+def _hold_back(message: SmsMessage, worker_id: str, **fields: Any) -> None:
+    """A message the rules refuse now: dropped, or queued again for later; unclaimed."""
+    SmsMessage.objects.filter(pk=message.pk, claimed_by=worker_id).update(**fields, **UNCLAIMED)
+
+
 def _recheck(batch: list[SmsMessage], *, worker_id: str, now: dt.datetime) -> list[SmsMessage]:
     """Drops or postpones the messages the rules refuse now; returns the rest. A payer
     an operator is calling waits until the call's hold ends (then the rules again)."""
@@ -203,28 +259,33 @@ def _recheck(batch: list[SmsMessage], *, worker_id: str, now: dt.datetime) -> li
         codes = list(reasons.get(message.payer_id, []))
         if message.phone_id not in usable and "no_callable_number" not in codes:
             codes.append("no_callable_number")
-        mine = SmsMessage.objects.filter(pk=message.pk, claimed_by=worker_id)
         if codes:
-            mine.update(status=SmsMessage.Status.DROPPED, error=",".join(codes)[:100], **UNCLAIMED)
+            _hold_back(
+                message, worker_id, status=SmsMessage.Status.DROPPED, error=",".join(codes)[:100]
+            )
             continue
         if message.payer_id in on_call:
-            mine.update(
+            _hold_back(
+                message,
+                worker_id,
                 status=SmsMessage.Status.QUEUED,
                 next_attempt_at=on_call[message.payer_id],
                 attempts=F("attempts") - 1,
-                **UNCLAIMED,
             )
             continue
         decision = decisions[message.payer_id]
         if not decision.allowed:
             if decision.next_possible_at is None:
-                mine.update(status=SmsMessage.Status.DROPPED, error=decision.code, **UNCLAIMED)
+                _hold_back(
+                    message, worker_id, status=SmsMessage.Status.DROPPED, error=decision.code
+                )
             else:
-                mine.update(
+                _hold_back(
+                    message,
+                    worker_id,
                     status=SmsMessage.Status.QUEUED,
                     next_attempt_at=decision.next_possible_at,
                     attempts=F("attempts") - 1,
-                    **UNCLAIMED,
                 )
             continue
         keep.append(message)
@@ -238,9 +299,21 @@ def _backoff(attempts: int, retry_after: float | None) -> dt.timedelta:
     return dt.timedelta(seconds=seconds)
 
 
+@dataclass(frozen=True)
+class Acceptance:
+    """The provider took a message: what its acceptance writes on it."""
+
+    message_id: int
+    provider: str
+    result: SendResult
+    at: dt.datetime
+
+
 def _send_one(
     message: SmsMessage, *, campaign: SmsCampaign, provider: Provider, worker_id: str
-) -> bool:
+) -> Acceptance | None:
+    """Sends one message; the provider's acceptance, or None (a temporary error queues
+    it again with backoff, a permanent one fails it)."""
     try:
         result = provider.send(
             to=message.to,
@@ -272,39 +345,58 @@ def _send_one(
             )
             metrics.SMS_RETRIED.inc()
             logger.info("SMS %s: temporary error %s, retried later", message.pk, error.code)
-        return False
-    # Only the acceptance, at once: the status, the contact record and its audit entry
-    # follow for the whole batch (_record_sent). One plain statement: it runs once per
-    # message, between two POSTs.
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    with connection.cursor() as cursor:
-        cursor.execute(
-            ACK_SQL,
-            [
-                provider.name,
-                result.provider_id[:100],
-                result.segments,
-                now,
-                now if result.delivered else None,
-                message.pk,
-                worker_id,
-                SmsMessage.Status.SENDING.value,
-            ],
-        )
-        accepted = cursor.rowcount == 1
-    if accepted:
-        metrics.SMS_SENT.inc()
-    return accepted
+        return None
+    metrics.SMS_SENT.inc()
+    return Acceptance(message.pk, provider.name, result, timezone.now())
 
 
-def _record_sent(ids: list[int], *, campaign: SmsCampaign, worker_id: str) -> int:
-    """Marks the accepted messages among `ids` sent (or delivered) with their contact
-    records and audit entries, in one transaction. Also those a delivery report reached
-    first (their status already set by the report): they were sent all the same."""
-    if not ids:
+def _acknowledge(acceptances: list[Acceptance], *, worker_id: str) -> list[int]:
+    """Writes the acceptances; returns the ids of the messages they reached (still
+    this worker's, or reported on first)."""
+    if not acceptances:
+        return []
+    adapt = connection.ops.adapt_datetimefield_value
+    rows = [
+        {
+            "id": a.message_id,
+            "provider_id": a.result.provider_id[:100],
+            "segments": a.result.segments,
+            "at": adapt(a.at),
+            "delivered_at": adapt(a.at) if a.result.delivered else None,
+        }
+        for a in acceptances
+    ]
+    shared = {
+        "provider": acceptances[0].provider,
+        "worker": worker_id,
+        "sending": SmsMessage.Status.SENDING.value,
+        "queued": SmsMessage.Status.QUEUED.value,
+    }
+    updated = _update_many(ACK_SQL, ACK_MANY_SQL, rows, shared=shared)
+    if len(acceptances) == 1:
+        return [acceptances[0].message_id] if updated == 1 else []
+    # The rows that took them are the ones _record_sent finds (`sent_at` set, this
+    # worker's or reported on).
+    return [a.message_id for a in acceptances]
+
+
+def _record_sent(
+    ids: list[int],
+    *,
+    campaign: SmsCampaign,
+    worker_id: str,
+    acceptances: list[Acceptance] | None = None,
+) -> int:
+    """Marks the accepted messages sent (or delivered) with their contact records and
+    audit entries, in one transaction: those among `ids` whose acceptance is written,
+    and the `acceptances` not yet written (written here first). Also those a delivery
+    report reached first (their status already set by the report): they were sent all
+    the same."""
+    if not ids and not acceptances:
         return 0
     with transaction.atomic():
         _durable_commit()
+        ids = ids + _acknowledge(acceptances or [], worker_id=worker_id)
         rows = list(
             SmsMessage.objects.select_for_update()
             .filter(pk__in=ids, sent_at__isnull=False, contact_record__isnull=True)
@@ -317,30 +409,35 @@ def _record_sent(ids: list[int], *, campaign: SmsCampaign, worker_id: str) -> in
         )
         if not rows:
             return 0
-        records = contact_records_sms(
-            actor=campaign.created_by,
-            sent=[
-                SmsSent(
-                    payer_id=m.payer_id,
-                    phone=m.phone,
-                    note=f"{campaign.name} ({m.segments})",
-                    at=m.sent_at,
-                )
-                for m in rows
-            ],
-        )
-        for message, record in zip(rows, records, strict=True):
-            message.contact_record = record
+        sent = [
+            SmsSent(
+                payer_id=m.payer_id,
+                phone=m.phone,
+                note=f"{campaign.name} ({m.segments})",
+                at=m.sent_at,
+            )
+            for m in rows
+        ]
+        records = contact_records_sms(actor=campaign.created_by, sent=sent)
+        recorded = []
+        for message, record_id in zip(rows, records, strict=True):
             if message.status == SmsMessage.Status.SENDING:
                 message.status = (
                     SmsMessage.Status.DELIVERED if message.delivered_at else SmsMessage.Status.SENT
                 )
                 message.claimed_by = ""
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                RECORDED_SQL,
-                [[m.contact_record.pk, m.status, m.claimed_by, m.pk] for m in rows],
+            recorded.append(
+                {
+                    "id": message.pk,
+                    "record": record_id,
+                    "status": message.status,
+                    "claimed_by": message.claimed_by,
+                }
             )
+        _update_many(RECORDED_SQL, RECORDED_MANY_SQL, recorded, shared={})
+        # Last: the audit chain's lock is held from here to the commit, and every
+        # operator's audited page waits for it meanwhile.
+        contact_records_sms_audit(actor=campaign.created_by, ids=records, sent=sent)
     return len(rows)
 
 
@@ -390,9 +487,12 @@ def sms_dispatch_run(
             if not batch:
                 result = _finish_or_wait(campaign, now)
                 return DispatchResult(result.state, sent=sent, resume_at=result.resume_at)
-            # Taken over from a worker that died after the provider accepted them: only
-            # their records are missing, they are not sent again.
+            # Taken over from a worker that died after their acceptance was written:
+            # only their records are missing, they are not sent again.
             accepted = [m.pk for m in batch if m.sent_at is not None]
+            # Acceptances not yet written: with a provider that honours the key they are
+            # written with the records; with one that does not, each at once.
+            unwritten: list[Acceptance] = []
             batch = _recheck([m for m in batch if m.sent_at is None], worker_id=worker_id, now=now)
             recorded_at = time.monotonic()
             for i, message in enumerate(batch):
@@ -404,7 +504,9 @@ def sms_dispatch_run(
                     ).exists()
                 ):
                     # Paused or cancelled mid-batch: the rest goes back unsent.
-                    sent += _record_sent(accepted, campaign=campaign, worker_id=worker_id)
+                    sent += _record_sent(
+                        accepted, campaign=campaign, worker_id=worker_id, acceptances=unwritten
+                    )
                     SmsMessage.objects.filter(
                         pk__in=[m.pk for m in batch[i:]], claimed_by=worker_id
                     ).update(
@@ -418,17 +520,26 @@ def sms_dispatch_run(
                         ).update(status=SmsMessage.Status.CANCELLED)
                     return DispatchResult("stopped", sent=sent)
                 pace.wait()
-                if _send_one(message, campaign=campaign, provider=provider, worker_id=worker_id):
-                    accepted.append(message.pk)
+                acceptance = _send_one(
+                    message, campaign=campaign, provider=provider, worker_id=worker_id
+                )
+                if acceptance is not None and provider.honours_idempotency_key:
+                    unwritten.append(acceptance)
+                elif acceptance is not None:
+                    accepted += _acknowledge([acceptance], worker_id=worker_id)
                 if time.monotonic() - recorded_at >= settings.SAIKOKU_SMS_RECORD_SECONDS:
                     # A text is a contact the rules count: until its record is written,
                     # "Next" could hand the payer to an operator whose call the gap rule
                     # would then refuse to record. At a slow provider's pace a batch
                     # lasts many seconds, so the records follow within about a second.
-                    sent += _record_sent(accepted, campaign=campaign, worker_id=worker_id)
-                    accepted = []
+                    sent += _record_sent(
+                        accepted, campaign=campaign, worker_id=worker_id, acceptances=unwritten
+                    )
+                    accepted, unwritten = [], []
                     recorded_at = time.monotonic()
-            sent += _record_sent(accepted, campaign=campaign, worker_id=worker_id)
+            sent += _record_sent(
+                accepted, campaign=campaign, worker_id=worker_id, acceptances=unwritten
+            )
             poll = getattr(provider, "poll", None)
             if poll is not None:
                 # The modem's status reports, collected while it sent this batch.

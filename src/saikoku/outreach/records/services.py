@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from saikoku.backoffice.models import Task
 from saikoku.backoffice.services import task_create
 from saikoku.core.audit import audit_record, audit_record_many
+from saikoku.core.bulk import insert_with_ids
 from saikoku.outreach.calls.selectors import payer_open_entries
 from saikoku.outreach.calls.services import UNLOCKED
 from saikoku.outreach.eligibility import callable_phones
@@ -53,8 +54,8 @@ __all__ = [
     "CallOutcome",
     "SmsSent",
     "contact_record_create",
-    "contact_record_sms",
     "contact_records_sms",
+    "contact_records_sms_audit",
     "outcome_validate",
     "phone_status_mark",
     "record_audit",
@@ -431,53 +432,59 @@ class SmsSent:
 
 def contact_records_sms(
     *, actor: User, sent: list[SmsSent], outcome: str = "sms_sent"
-) -> list[ContactRecord]:
+) -> list[int]:
     """Records SMS the provider accepted, on the payers' timelines (channel "sms"; they
-    spend the contact budget calls share), in their order: one bulk insert of the
-    records and one of their audit entries (`contact_record`, as a call's). The sender
-    checked the contact rules and eligibility just before sending (sms/dispatch.py);
-    an SMS reaches nobody in person, so it touches no call-list entry, promise or
-    callback. Call it inside the caller's transaction: the audit entries commit with
-    the messages' new state."""
-    records = ContactRecord.objects.bulk_create(
+    spend the contact budget calls share), in their order, in one bulk insert; returns
+    the records' ids. The sender checked the contact rules and eligibility just before
+    sending (sms/dispatch.py); an SMS reaches nobody in person, so it touches no
+    call-list entry, promise or callback.
+
+    Call it inside the caller's transaction, and `contact_records_sms_audit` with the
+    ids as that transaction's last write (the audit chain's lock is held from the
+    append to the commit)."""
+    names = (
+        "payer_id",
+        "at",
+        "channel",
+        "operator_id",
+        "phone_id",
+        "phone_e164",
+        "party",
+        "identity_verified",
+        "outcome",
+        "note",
+    )
+    return insert_with_ids(
+        ContactRecord,
+        names,
         [
-            ContactRecord(
-                payer_id=item.payer_id,
-                at=item.at,
-                channel=Channel.SMS,
-                operator=actor,
-                phone=item.phone,
-                phone_e164=item.phone.e164,
-                party=Party.NONE,
-                identity_verified=False,
-                outcome=outcome,
-                note=item.note,
+            (
+                item.payer_id,
+                item.at,
+                Channel.SMS,
+                actor.pk,
+                item.phone.pk,
+                item.phone.e164,
+                Party.NONE,
+                False,
+                outcome,
+                item.note,
             )
             for item in sent
         ],
-        batch_size=1000,
     )
+
+
+def contact_records_sms_audit(
+    *, actor: User, ids: list[int], sent: list[SmsSent], outcome: str = "sms_sent"
+) -> None:
+    """The audit entries (`contact_record`, as a call's) of `contact_records_sms`."""
     audit_record_many(
         actor=actor,
         action="contact_record",
         object_type="contact_record",
         items=[
-            (
-                str(record.pk),
-                {"payer_id": record.payer_id, "outcome": outcome, "channel": Channel.SMS},
-            )
-            for record in records
+            (str(pk), {"payer_id": item.payer_id, "outcome": outcome, "channel": Channel.SMS})
+            for pk, item in zip(ids, sent, strict=True)
         ],
     )
-    return records
-
-
-def contact_record_sms(
-    *, actor: User, payer_id: int, phone: Phone, outcome: str, note: str, now: dt.datetime
-) -> ContactRecord:
-    """One SMS the provider accepted (`contact_records_sms` of one)."""
-    return contact_records_sms(
-        actor=actor,
-        sent=[SmsSent(payer_id=payer_id, phone=phone, note=note, at=now)],
-        outcome=outcome,
-    )[0]

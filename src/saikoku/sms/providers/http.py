@@ -26,8 +26,6 @@ PERMANENT = (400, 401, 403, 404, 422)
 
 class HttpProvider:
     name = "http"
-    # The gateway deduplicates on client_ref (the contract in docs/sms.md).
-    honours_idempotency_key = True
 
     def __init__(self, url: str | None = None, token: str | None = None) -> None:
         url = url or settings.SAIKOKU_SMS_HTTP_URL
@@ -43,6 +41,9 @@ class HttpProvider:
         self._token = token if token is not None else settings.SAIKOKU_SMS_HTTP_TOKEN
         self._timeout = settings.SAIKOKU_SMS_HTTP_TIMEOUT
         self._connection: http.client.HTTPConnection | None = None
+        # The contract has the gateway deduplicate on client_ref; a deployment whose
+        # gateway does not says so (SAIKOKU_SMS_HTTP_HONOURS_KEY).
+        self.honours_idempotency_key = settings.SAIKOKU_SMS_HTTP_HONOURS_KEY
 
     def _connect(self) -> http.client.HTTPConnection:
         if self._connection is None:
