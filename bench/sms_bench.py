@@ -7,7 +7,8 @@ Usage (an empty database; the bench migrates it and loads a ward of N payers):
 
 Measured, in one run, the floor and the system alternately (the machine is shared):
 - the floor: the same N POSTs sent by one plain loop (one keep-alive connection),
-  before each campaign; the ratio takes the floor measured just before it;
+  before each campaign; the ratios take the fastest floor of the run (the machine's
+  speed drifts between runs of the same loop: the conservative choice);
 - the campaign: messages per second end to end, from approval to the last gateway
   acknowledgement (claims, the send-time re-check, the POST, the message's state, its
   contact record and audit entry); the ratio campaign/floor;
@@ -133,16 +134,17 @@ def main() -> None:
         plain = _campaign(env, gateway, args.payers, folder, kill=False, again=False)
         floor_again_s = _floor(gateway.url, args.payers)
         killed = _campaign(env, gateway, args.payers, folder, kill=True, again=True)
+    best_floor_s = min(floor_s, floor_again_s)
     floor_rate = args.payers / floor_s
     figures = {
         "payers": args.payers,
         "floor_s": round(floor_s, 2),
         "floor_per_second": round(floor_rate, 1),
         "campaign": plain,
-        "ratio": round(plain["seconds"] / floor_s, 2),
+        "ratio": round(plain["seconds"] / best_floor_s, 2),
         "floor_again_s": round(floor_again_s, 2),
         "with_kill": killed,
-        "ratio_with_kill": round(killed["seconds"] / floor_again_s, 2),
+        "ratio_with_kill": round(killed["seconds"] / best_floor_s, 2),
         "load_1min_before": round(load_before, 2),
         "load_1min": round(os.getloadavg()[0], 2),
     }
@@ -156,7 +158,10 @@ def main() -> None:
             f"{label}: {run['seconds']:.1f} s, {run['per_second']:.0f} messages/s, "
             f"duplicates {run['duplicates']}, losses {run['losses']}, records {run['records']}"
         )
-    print(f"ratio campaign/floor {figures['ratio']} (targets: ≥ 100/s, ratio ≤ 2)")
+    print(
+        f"ratio to the fastest floor: campaign {figures['ratio']}, with a worker killed "
+        f"{figures['ratio_with_kill']} (targets: ≥ 100/s, ratio ≤ 2)"
+    )
     print(
         f"load average (1 min) {figures['load_1min_before']} before, {figures['load_1min']} after"
     )
