@@ -6,7 +6,10 @@ SQLite the database's single write lock serialises claims), checks them again ag
 the eligibility rules and the contact rules at that moment (a payer paid up, flagged
 or put on a plan since approval is dropped; a payer contacted too recently waits),
 then sends them one at a time, each with its idempotency key, at most
-SAIKOKU_SMS_RATE_PER_SECOND for the provider across all workers (rate.py).
+SAIKOKU_SMS_RATE_PER_SECOND for the provider across all workers (rate.py). From that
+check until the batch's texts are recorded the worker holds the batch's payers with
+the claim lock an operator's "Next" takes (outreach.calls.services.payers_hold): no
+payer is texted during a call, whose record the contact rules would then refuse.
 
 What the provider accepted is written in bulk, at least every
 SAIKOKU_SMS_RECORD_SECONDS and at the end of the batch: in one transaction the
@@ -42,6 +45,7 @@ from django.utils import timezone
 from saikoku.arrears.calendar import is_holiday
 from saikoku.core import metrics
 from saikoku.core.dates import TOKYO
+from saikoku.outreach.calls.services import payers_hold, payers_release
 from saikoku.outreach.eligibility import callable_phones, exclusions_for_payers
 from saikoku.outreach.models import (
     Callback,
@@ -71,6 +75,8 @@ __all__ = [
 ]
 
 UNCLAIMED = {"claimed_by": "", "claimed_until": None}
+# How long a text waits for a payer an operator was claiming at the send-time check.
+CLAIMING_WAIT = dt.timedelta(seconds=10)
 
 # SQL from the model's own table name; every value is a parameter.
 _TABLE = SmsMessage._meta.db_table
@@ -241,7 +247,13 @@ def _recheck(batch: list[SmsMessage], *, worker_id: str, now: dt.datetime) -> li
         # A batch taken over whole from a dead worker, all of it already accepted.
         return []
     payer_ids = {m.payer_id for m in batch}
+    # First the payers' claim locks, then who is being called: an operator's "Next"
+    # either committed its hold before (seen by _on_call) or cannot take the payer
+    # until the batch's texts are recorded. One being claimed this instant waits.
+    claiming = payers_hold(payer_ids)
     on_call = _on_call(payer_ids, now)
+    for payer_id in claiming:
+        on_call.setdefault(payer_id, now + CLAIMING_WAIT)
     contact = ContactSettings.current()
     reasons = exclusions_for_payers(
         payer_ids, channel=Channel.SMS, now=now, contact_settings=contact
@@ -528,10 +540,9 @@ def sms_dispatch_run(
                 elif acceptance is not None:
                     accepted += _acknowledge([acceptance], worker_id=worker_id)
                 if time.monotonic() - recorded_at >= settings.SAIKOKU_SMS_RECORD_SECONDS:
-                    # A text is a contact the rules count: until its record is written,
-                    # "Next" could hand the payer to an operator whose call the gap rule
-                    # would then refuse to record. At a slow provider's pace a batch
-                    # lasts many seconds, so the records follow within about a second.
+                    # A text is a contact the rules count and the payer's timeline
+                    # shows: at a slow provider's pace a batch lasts many seconds, so
+                    # the records follow within about a second.
                     sent += _record_sent(
                         accepted, campaign=campaign, worker_id=worker_id, acceptances=unwritten
                     )
@@ -540,6 +551,9 @@ def sms_dispatch_run(
             sent += _record_sent(
                 accepted, campaign=campaign, worker_id=worker_id, acceptances=unwritten
             )
+            # The batch's texts are recorded: "Next" may hand its payers out again (the
+            # contact rules now see the texts).
+            payers_release()
             poll = getattr(provider, "poll", None)
             if poll is not None:
                 # The modem's status reports, collected while it sent this batch.
@@ -550,6 +564,8 @@ def sms_dispatch_run(
                 return DispatchResult("more", sent=sent)
     finally:
         provider.close()
+        with contextlib.suppress(DatabaseError):
+            payers_release()
         if connection.vendor == "postgresql" and connection.connection is not None:
             # Not to hide the error that ended the run, if any.
             with contextlib.suppress(DatabaseError), connection.cursor() as cursor:

@@ -31,7 +31,7 @@ The contact record that ends a call is written by records/services.py.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.db import connection, transaction
@@ -62,7 +62,7 @@ from saikoku.people.models import Resident
 if TYPE_CHECKING:
     from saikoku.core.models import User
 
-__all__ = ["UNLOCKED", "call_next", "call_release"]
+__all__ = ["UNLOCKED", "call_next", "call_release", "payers_hold", "payers_release"]
 
 # Candidates read per batch, and batches per source before giving up on a source:
 # payers refused right now are pushed back (next_attempt_at), so the head stays callable.
@@ -148,6 +148,36 @@ def _claim_payer(*, payer_id: int, actor: User, now: dt.datetime, until: dt.date
         if present:
             claimed += qs.filter(free_for(now, actor)).update(locked_by=actor, locked_until=until)
     return claimed > 0
+
+
+def payers_hold(payer_ids: Iterable[int]) -> set[int]:
+    """Takes each payer's claim lock, the one an operator's "Next" tries (PostgreSQL,
+    for this database session, until `payers_release`): while it is held no operator
+    is handed the payer. The SMS worker holds the payers of a batch from its send-time
+    check of who is being called until the texts are recorded, so a payer is never
+    texted during a call the contact rules would then refuse to record.
+
+    Returns the payers whose lock another session holds right now (an operator's claim
+    in progress: they must wait). On SQLite nothing is taken: development only, where
+    that race is accepted.
+    """
+    ids = sorted(set(payer_ids))
+    if connection.vendor != "postgresql" or not ids:
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM unnest(%s::integer[]) AS id "
+            "WHERE NOT pg_try_advisory_lock(%s::integer, id)",
+            [ids, CLAIM_LOCK_CLASS],
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def payers_release() -> None:
+    """Releases every payer `payers_hold` took in this database session."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock_all()")
 
 
 def _callback_source(
