@@ -108,10 +108,10 @@ def ensure_database(url: str, data_dir: Path, *, rebuild: bool) -> None:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             conn.execute(f'CREATE DATABASE "{name}"')
     with psycopg.connect(url) as conn:
-        filled = conn.execute(
-            "SELECT to_regclass('people_resident') IS NOT NULL"
-            " AND EXISTS (SELECT 1 FROM people_resident)"
-        ).fetchone()[0]
+        # Two statements: a query naming a table that does not exist yet fails to parse.
+        filled = conn.execute("SELECT to_regclass('people_resident') IS NOT NULL").fetchone()[0]
+        if filled:
+            filled = conn.execute("SELECT EXISTS (SELECT 1 FROM people_resident)").fetchone()[0]
     if not filled:
         print("building the full-scale demo (saikoku demo --no-serve)", file=sys.stderr)
         subprocess.run(
