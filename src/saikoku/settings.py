@@ -153,7 +153,7 @@ SAIKOKU_OTP_KEY = env_str("SAIKOKU_OTP_KEY") or _lazy_secret("otp_key", _fernet_
 MASTER_KEY = env_str("SAIKOKU_MASTER_KEY") or _lazy_secret("master_key")
 # Where the generated development key lives (`keys rotate` replaces it); None when given.
 MASTER_KEY_GENERATED_FILE = None if env_str("SAIKOKU_MASTER_KEY") else DATA_DIR / ".master_key"
-# The key of `saikoku backup` archives (privacy/backup.py, docs/security/backup.md):
+# The key of `saikoku backup` archives (privacy/backup/archive.py, docs/security/backup.md):
 # kept apart from the server and from the backups, never the master key.
 BACKUP_KEY = env_str("SAIKOKU_BACKUP_KEY") or _lazy_secret("backup_key")
 # Where the generated development key lives; None when given (production gives it).
