@@ -71,7 +71,7 @@ NO_DATABASE = frozenset(
         # says so): a late charge can be worked out before anything is imported.
         "late_charge",
         # Restores into an empty database, or one that does not exist yet; it checks
-        # the target itself (privacy/backup.py, target_problem).
+        # the target itself (privacy/backup/restore.py, target_problem).
         "restore",
     }
 )

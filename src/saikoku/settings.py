@@ -153,7 +153,7 @@ SAIKOKU_OTP_KEY = env_str("SAIKOKU_OTP_KEY") or _lazy_secret("otp_key", _fernet_
 MASTER_KEY = env_str("SAIKOKU_MASTER_KEY") or _lazy_secret("master_key")
 # Where the generated development key lives (`keys rotate` replaces it); None when given.
 MASTER_KEY_GENERATED_FILE = None if env_str("SAIKOKU_MASTER_KEY") else DATA_DIR / ".master_key"
-# The key of `saikoku backup` archives (privacy/backup.py, docs/security/backup.md):
+# The key of `saikoku backup` archives (privacy/backup/archive.py, docs/security/backup.md):
 # kept apart from the server and from the backups, never the master key.
 BACKUP_KEY = env_str("SAIKOKU_BACKUP_KEY") or _lazy_secret("backup_key")
 # Where the generated development key lives; None when given (production gives it).
@@ -162,7 +162,7 @@ BACKUP_KEY_GENERATED_FILE = None if env_str("SAIKOKU_BACKUP_KEY") else DATA_DIR 
 SAIKOKU_CONTRACT_NAME = os.environ.get("SAIKOKU_CONTRACT_NAME", "催告等事務センター運営業務委託")
 ALLOWED_HOSTS = env_list("SAIKOKU_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("SAIKOKU_CSRF_TRUSTED_ORIGINS", [])
-# Reverse proxies whose X-Forwarded-For the audit trail believes (core/audit.py); the
+# Reverse proxies whose X-Forwarded-For the audit trail believes (core/audit/client.py); the
 # same address counts for the lockout and the allowed networks.
 SAIKOKU_TRUSTED_PROXIES = env_list("SAIKOKU_TRUSTED_PROXIES", [])
 # Where each organisation's users may work from (checklist: networks limited to

@@ -26,8 +26,8 @@ from django.test import Client
 from django.urls import reverse
 from django_tasks.signals import task_finished, task_started
 
-from saikoku.core import audit
 from saikoku.core.audit import audit_record, verify_chain
+from saikoku.core.audit.hashing import entry_hash
 from saikoku.core.logformat import JsonFormatter, RequestContextFilter
 from saikoku.core.models import AuditEntry
 from saikoku.core.request_id import current_request_id, request_id_scope
@@ -364,7 +364,7 @@ def test_enqueueing_a_task_logs_its_id_under_the_request_id():
 def test_the_canonical_form_is_unchanged_for_entries_without_request_id():
     # Guard: the module's own hash of an entry without request id is the old one.
     entry = audit_record(actor=None, action="search", detail={"a": 1})
-    assert audit._entry_hash(
+    assert entry_hash(
         seq=entry.seq,
         at=entry.at,
         user_id=None,

@@ -1,8 +1,9 @@
 """`saikoku erase` on the suite's engine, as the operator types it: a package with
 known names, kana, phones, account numbers, addresses and a caution note is erased,
 and none of those values is left in the SQLite file and its WAL, the PostgreSQL tables
-(COPY) or the data folder; erasing one package keeps what another package brought;
-the certificate (消去報告書) renders in Japanese."""
+(COPY) or the data folder; erasing one package keeps what another package brought,
+and unlinks its payers from the incident register, whose incidents stay whole; the
+certificate (消去報告書) renders in Japanese."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from django.apps import apps
 
 from saikoku.privacy.erasure import ERASED_WITH_ALL, KEPT
 from support.backups import Place, one_line_error, places
-from support.erasure_ward import PACKAGE_A, PACKAGE_B, erasure_packages, values
+from support.erasure_ward import PACKAGE_A, PACKAGE_B, PEOPLE, erasure_packages, values
 
 FILE_TEXT = "照会への回答書（榎本 消太郎 様）"
 
@@ -134,9 +135,34 @@ def test_erase_one_package_removes_what_it_alone_brought(tmp_path):
         assert "取り込まれていません" in one_line_error(again, "erase")
 
 
+def test_erasing_a_package_unlinks_its_payer_from_an_incident_and_keeps_the_register(tmp_path):
+    with places(tmp_path, "erinc") as (place,):
+        installation(place, tmp_path)
+        erased = PEOPLE["A1"]["resident_no"]  # named by package A alone
+        before = place.scenario("incident", erased)
+        assert before["payers"] == [erased] and before["affected_count"] == 2
+        assert [kind for _pk, kind, _text in before["timeline"]] == ["created", "action"]
+
+        done = place.saikoku(
+            "erase", "--package", PACKAGE_A, "--certificate", str(tmp_path / "a.pdf")
+        )
+        assert done.returncode == 0, done.stderr + done.stdout
+        after = place.scenario("incident-state", str(before["incident"]))
+        # The link to the erased payer is gone; the register's record of what happened,
+        # its count of people affected and its timeline stay as they were.
+        assert after["payers"] == []
+        assert after["affected_count"] == before["affected_count"]
+        assert after["timeline"] == before["timeline"]
+        assert after["status"] == before["status"]
+        result = json.loads((tmp_path / "a.json").read_text("utf-8"))
+        assert result["residents"] == 2 and result["scan"]["clean"]
+        # The audit trail kept every entry about the incident and still verifies.
+        assert place.saikoku("audit", "verify").returncode == 0
+
+
 @pytest.mark.django_db
 def test_every_table_is_either_erased_with_everything_or_kept():
     tables = {m._meta.db_table for m in apps.get_models(include_auto_created=True)}
     assert not ERASED_WITH_ALL & KEPT
-    assert tables - ERASED_WITH_ALL - KEPT == set(), "classify the new table in erasure.py"
+    assert tables - ERASED_WITH_ALL - KEPT == set(), "classify the new table in erasure/tables.py"
     assert (ERASED_WITH_ALL | KEPT) - tables == set()

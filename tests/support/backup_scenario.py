@@ -8,6 +8,8 @@ own on that installation's database (support/backups.py runs it):
     python -m support.backup_scenario store-file TEXT
     python -m support.backup_scenario log TEXT     # one warning line in the log file
     python -m support.backup_scenario write-during-backup OUT
+    python -m support.backup_scenario incident RESIDENT_NO   # an incident affecting them
+    python -m support.backup_scenario incident-state ID
 
 The last starts a thread that appends audit entries without pause and takes a backup
 while it writes; it prints the entry counts when the backup started and ended.
@@ -50,6 +52,57 @@ def _audit_tail(count: int) -> list[dict[str, Any]]:
         {"seq": e.seq, "action": e.action, "object_id": e.object_id, "detail": e.detail}
         for e in entries
     ]
+
+
+def _incident(resident_no: str) -> dict[str, Any]:
+    """Records an incident that affected this payer and one more person (a family
+    member, no payer), with an action on its timeline after the discovery; returns
+    its state. The texts name no resident, as the register's rule asks."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from saikoku.privacy.incidents import incident_action_add, incident_create
+    from support.personas import make_user
+
+    actor = make_user("incident-supervisor", "supervisor", enrolled=False)
+    found = timezone.now() - dt.timedelta(hours=2)
+    incident = incident_create(
+        actor=actor,
+        title="催告書の誤送付",
+        what="別の世帯の催告書を同封して発送した。",
+        occurred_at=found - dt.timedelta(days=1),
+        found_at=found,
+        found_by_name="佐藤",
+        kind="misdelivery",
+        scope="発送分のうち1通",
+        severity="serious",
+        affected_count=2,
+        payer_numbers=[resident_no],
+    )
+    incident_action_add(
+        incident_id=incident.pk,
+        actor=actor,
+        at=found + dt.timedelta(minutes=20),
+        by="佐藤",
+        text="誤送付先に連絡し、返送を依頼した。",
+    )
+    return _incident_state(incident.pk)
+
+
+def _incident_state(incident_id: int) -> dict[str, Any]:
+    from saikoku.privacy.models import Incident, IncidentAction, IncidentPayer
+
+    incident = Incident.objects.get(pk=incident_id)
+    timeline = IncidentAction.objects.filter(incident=incident).order_by("at", "pk")
+    linked = IncidentPayer.objects.filter(incident=incident)
+    return {
+        "incident": incident.pk,
+        "status": incident.status,
+        "affected_count": incident.affected_count,
+        "timeline": [[a.pk, a.kind, a.text] for a in timeline],
+        "payers": sorted(linked.values_list("payer__resident_no", flat=True)),
+    }
 
 
 def _write_during_backup(out: str) -> dict[str, Any]:
@@ -115,6 +168,10 @@ def main(argv: list[str]) -> None:
         found = _audit_tail(int(args[0]))
     elif command == "write-during-backup":
         found = _write_during_backup(args[0])
+    elif command == "incident":
+        found = _incident(args[0])
+    elif command == "incident-state":
+        found = _incident_state(int(args[0]))
     else:
         raise SystemExit(f"unknown command {command}")
     sys.stdout.write(json.dumps(found, ensure_ascii=False) + "\n")

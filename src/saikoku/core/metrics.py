@@ -134,7 +134,7 @@ _AUDIT_COUNTED = frozenset(
 
 
 def audit_counted(action: str, detail: dict[str, Any]) -> None:
-    """Counts an audited event once its transaction commits (core/audit.py): an import
+    """Counts an audited event once its transaction commits (core/audit/writing.py): an import
     rolled back is then a rejected one, not a done one too. The audit entry is the one
     place each of these events is recorded, so counting there misses none."""
     if action in _AUDIT_COUNTED:

@@ -98,7 +98,7 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]
 
 
 class AuditEntry(models.Model):
-    """One line of the append-only, HMAC-chained audit trail (see core/audit.py).
+    """One line of the append-only, HMAC-chained audit trail (see core/audit/).
 
     The database refuses UPDATE and DELETE on this table (triggers in the migrations).
     """

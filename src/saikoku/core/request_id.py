@@ -2,7 +2,7 @@
 records, its audit entries and nginx's own log together (docs/operations/observability.md).
 
 nginx sends its `$request_id` as X-Request-ID. The header is anyone's to write, so it is
-taken only from a peer in SAIKOKU_TRUSTED_PROXIES (as X-Forwarded-For is, core/audit.py)
+taken only from a peer in SAIKOKU_TRUSTED_PROXIES (as X-Forwarded-For is, core/audit/client.py)
 and only when it looks like an id (letters, digits, `.`, `_`, `-`; 8 to 64 characters):
 anything else would let a client put text of its choosing into the log and the audit
 trail. Otherwise the server makes one. The id travels in a context variable, so code far

@@ -32,7 +32,7 @@ class ImportedPackage(models.Model):
 class PackageResident(models.Model):
     """Which residents a package named (persons, or the payer of any other row): what
     a package alone brought is its residents that no other package named, and only
-    those are erased with it (`saikoku erase --package`, privacy/erasure.py)."""
+    those are erased with it (`saikoku erase --package`, privacy/erasure/)."""
 
     package = models.ForeignKey(ImportedPackage, on_delete=models.CASCADE, related_name="+")
     resident_no = models.CharField(_("住民番号"), max_length=20, db_index=True)

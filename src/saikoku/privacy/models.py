@@ -225,11 +225,11 @@ class Incident(models.Model):
 
 
 class IncidentPayer(models.Model):
-    """A payer the incident affected. Erased with the resident (privacy/erasure.py):
+    """A payer the incident affected. Erased with the resident (privacy/erasure/):
     the incident keeps its count of people affected, not the link."""
 
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="affected")
-    # A visible reverse relation: erasure (privacy/erasure.py) finds the links from it.
+    # A visible reverse relation: erasure (privacy/erasure/rows.py) finds the links from it.
     payer = models.ForeignKey(
         "people.Resident", on_delete=models.CASCADE, related_name="incident_links"
     )

@@ -1,7 +1,7 @@
 """The audit log's 詳細 column in words an auditor reads: each key of an entry's detail
 by its Japanese label, each code (purpose, outcome, rule, levy, …) by its label.
 
-Display only: the stored detail stays exactly as hashed (core/audit.py). A key or code
+Display only: the stored detail stays exactly as hashed (core/audit/hashing.py). A key or code
 nobody named here is shown as stored, so nothing recorded is ever hidden.
 """
 

@@ -1,6 +1,6 @@
 """The audit trail is append-only at the database: UPDATE, DELETE and TRUNCATE refused.
 
-Tamper evidence comes from the HMAC chain (core/audit.py); these triggers make the
+Tamper evidence comes from the HMAC chain (core/audit/); these triggers make the
 application and anyone using its database account unable to rewrite history by
 accident or by a stray query. The statements are kept here (not imported from app
 code) so the migration stays what it was when it ran. Tests reuse `statements()` to

@@ -1,5 +1,5 @@
 """`saikoku backup OUT`: an encrypted backup of the database and the stored files
-(privacy/backup.py, docs/security/backup.md).
+(privacy/backup/create.py, docs/security/backup.md).
 
 Exit codes: 0 written; 1 the backup failed (pg_dump, disk); 2 wrong use (OUT exists or
 its folder is missing, no usable backup key)."""

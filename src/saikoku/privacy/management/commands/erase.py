@@ -1,5 +1,5 @@
 """`saikoku erase --package ID` and `saikoku erase --all --yes`: erasure of the ward's
-personal data, proven by a scan, with the erasure certificate (privacy/erasure.py,
+personal data, proven by a scan, with the erasure certificate (privacy/erasure/,
 docs/security/erasure.md).
 
 Exit codes: 0 erased and the scan found nothing; 1 refused (nothing changed);

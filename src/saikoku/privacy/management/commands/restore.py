@@ -1,5 +1,5 @@
 """`saikoku restore IN`: restores a `saikoku backup` archive into the configured empty
-database and files folder, then proves it (privacy/backup.py, docs/security/backup.md).
+database and files folder, then proves it (privacy/backup/restore.py, docs/security/backup.md).
 
 Exit codes: 0 restored and proven; 1 refused, nothing changed (damaged, cut off,
 another key, another engine, a newer version, other audit or master key, a target
