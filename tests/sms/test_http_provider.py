@@ -86,9 +86,9 @@ SECRET = "callback-secret-for-tests"
 
 
 @pytest.fixture
-def sent_campaign(sms_payers, supervisor, supervisor2, approved_template, settings):
+def approved_campaign(sms_payers, supervisor, supervisor2, approved_template, settings):
+    """A campaign built and approved (four eyes), its reports signed with SECRET."""
     from saikoku.sms.campaigns import sms_campaign_approve, sms_campaign_create
-    from saikoku.sms.dispatch import sms_dispatch_run
 
     settings.SAIKOKU_SMS_CALLBACK_SECRET = SECRET
     campaign = sms_campaign_create(
@@ -99,6 +99,14 @@ def sent_campaign(sms_payers, supervisor, supervisor2, approved_template, settin
         scheduled_at=timezone.now(),
     )
     sms_campaign_approve(actor=supervisor2, campaign=campaign)
+    return campaign
+
+
+@pytest.fixture
+def sent_campaign(approved_campaign):
+    from saikoku.sms.dispatch import sms_dispatch_run
+
+    campaign = approved_campaign
 
     class Accepting:
         name = "http"
@@ -208,25 +216,16 @@ def test_an_undelivered_report_is_counted_once_as_a_delivery_failure(client, sen
 
 @pytest.mark.parametrize("honours_key", [True, False], ids=["written_with_records", "at_once"])
 def test_a_report_faster_than_the_acceptance_still_gets_the_message_recorded(
-    client, sms_payers, supervisor, supervisor2, approved_template, settings, honours_key
+    client, approved_campaign, honours_key
 ):
     """The gateway's report can reach us before the worker has written the acceptance
     (it is written with the records, or just after the POST): the message ends
     delivered, with the provider's id, and on the payer's timeline once."""
     from saikoku.outreach.models import ContactRecord
-    from saikoku.sms.campaigns import sms_campaign_approve, sms_campaign_create
     from saikoku.sms.dispatch import sms_dispatch_run
     from saikoku.sms.providers.base import SendResult
 
-    settings.SAIKOKU_SMS_CALLBACK_SECRET = SECRET
-    campaign = sms_campaign_create(
-        actor=supervisor,
-        name="c",
-        template=approved_template,
-        filters={},
-        scheduled_at=timezone.now(),
-    )
-    sms_campaign_approve(actor=supervisor2, campaign=campaign)
+    campaign = approved_campaign
 
     class ReportingFirst:
         name = "http"
