@@ -1,6 +1,6 @@
 """Writes of SMS campaigns: the build (the audience through the one eligibility
 function, one message per number), the four-eyes approval that starts the sending
-(dispatch.py, through tasks.py), pause, resume and cancel.
+(dispatch/, through tasks.py), pause, resume and cancel.
 
 Every write is one transaction with its audit entry; the roles are checked here again,
 not only by the views.

@@ -1,5 +1,5 @@
 """Background work on Django's tasks API (the django-tasks backport, database backend
-django-tasks-db): thin shells over dispatch.py. `saikoku sms-worker` runs a worker."""
+django-tasks-db): thin shells over dispatch/. `saikoku sms-worker` runs a worker."""
 
 from __future__ import annotations
 

@@ -174,7 +174,9 @@ def payers_hold(payer_ids: Iterable[int]) -> set[int]:
 
 
 def payers_release() -> None:
-    """Releases every payer `payers_hold` took in this database session."""
+    """Releases every payer `payers_hold` took in this database session (with every
+    other session-level advisory lock of it: the SMS worker's connection holds no
+    other; the claims' and the audit chain's locks end with their transactions)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_unlock_all()")

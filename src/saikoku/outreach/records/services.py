@@ -436,7 +436,7 @@ def contact_records_sms(
     """Records SMS the provider accepted, on the payers' timelines (channel "sms"; they
     spend the contact budget calls share), in their order, in one bulk insert; returns
     the records' ids. The sender checked the contact rules and eligibility just before
-    sending (sms/dispatch.py); an SMS reaches nobody in person, so it touches no
+    sending (sms/dispatch/); an SMS reaches nobody in person, so it touches no
     call-list entry, promise or callback.
 
     Call it inside the caller's transaction, and `contact_records_sms_audit` with the
