@@ -127,12 +127,17 @@ def test_the_reason_prompt_is_worked_from_the_keyboard(page, live_server, operat
         assert page.locator("h1").inner_text() == "閲覧の理由"
         no_symbols(page)
         # The first reason has the focus; Enter with nothing chosen says what to do.
-        assert page.evaluate("document.activeElement.dataset.key") == "1"
+        # The browser applies autofocus after the page has rendered, not at load.
+        page.wait_for_function(
+            "document.activeElement && document.activeElement.dataset.key === '1'"
+        )
         assert not page.is_checked("#id_purpose_0")
         page.keyboard.press("Enter")
         page.wait_for_selector("#purpose-error")
         assert "数字キー（1〜4）" in page.locator("#purpose-error").inner_text()
-        assert page.evaluate("document.activeElement.dataset.key") == "1"
+        page.wait_for_function(
+            "document.activeElement && document.activeElement.dataset.key === '1'"
+        )
         one_line(page, "#id_purpose_0", 'label[for="id_purpose_0"]')
         # A number chooses; Enter opens the payer.
         page.keyboard.press("2")
