@@ -10,6 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from saikoku.core.models import AuditEntry
+from saikoku.interchange import report as report_module
 from support.packages import build, example_rows
 
 pytestmark = pytest.mark.django_db
@@ -81,3 +82,32 @@ def test_many_problems_point_to_the_report_and_the_log_keeps_english(
     assert err.splitlines()[0].startswith("エラー\t")
     assert "rejected" not in err and "{" not in err
     assert any("rejected" in record.getMessage() for record in caplog.records)
+
+
+def test_the_counts_said_are_every_problem_not_the_reports_first_ones(
+    tmp_path, data_dir, capsys, monkeypatch
+):
+    # The report lists the first problems of each file; the numbers said count them all.
+    monkeypatch.setattr(report_module, "MAX_ERRORS_PER_FILE", 2)
+    rows = example_rows()
+    for person in rows["persons.csv"]:
+        person["phone_1"] = "000"
+    warnings = len(rows["persons.csv"])
+    assert warnings > 2
+    call_command("import_package", str(build(tmp_path / "p.zip", rows)))
+    assert f"を取り込みました。警告{warnings}件。" in capsys.readouterr().out
+    entry = AuditEntry.objects.get(action="import")
+    assert entry.detail["warnings"] == warnings
+
+    # Errors: what is said with the cap equals what the report lists without it.
+    bad = example_rows()
+    bad["bills.csv"] = [dict(bad["bills.csv"][0], due_date="2025-02-30") for _ in range(7)]
+    with pytest.raises(CommandError) as capped:
+        call_command("import_package", str(build(tmp_path / "bad.zip", bad, package_id="T-9")))
+    monkeypatch.setattr(report_module, "MAX_ERRORS_PER_FILE", 1000)
+    with pytest.raises(CommandError):
+        call_command("import_package", str(build(tmp_path / "all.zip", bad, package_id="T-9")))
+    with (data_dir / "reports" / "all.report.csv").open(encoding="utf-8", newline="") as handle:
+        errors = sum(row["severity"] == "error" for row in csv.DictReader(handle))
+    assert errors > 2
+    assert f"エラー{errors}件" in str(capped.value)

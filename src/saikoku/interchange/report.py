@@ -69,18 +69,21 @@ def make_problem(
 class ProblemLog:
     """Collects every problem of one package, capped per file (see MAX_ERRORS_PER_FILE)."""
 
-    def __init__(self, *, max_per_file: int = MAX_ERRORS_PER_FILE) -> None:
+    def __init__(self, *, max_per_file: int | None = None) -> None:
         self.problems: list[Problem] = []
-        self.max_per_file = max_per_file
+        self.max_per_file = MAX_ERRORS_PER_FILE if max_per_file is None else max_per_file
         self._errors_per_file: Counter[str] = Counter()
         self._warnings_per_file: Counter[str] = Counter()
         self.error_count = 0
+        self.warning_count = 0
 
     def add(self, problem: Problem) -> None:
         counter = self._errors_per_file if problem.is_error else self._warnings_per_file
         counter[problem.file] += 1
         if problem.is_error:
             self.error_count += 1
+        else:
+            self.warning_count += 1
         if counter[problem.file] <= self.max_per_file:
             self.problems.append(problem)
 

@@ -58,6 +58,9 @@ class ImportResult:
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     kind: str = ""
     sha256: str = ""
+    # Every error and warning found; problems lists the first ones of each file only.
+    error_count: int = 0
+    warning_count: int = 0
 
     @property
     def errors(self) -> list[Problem]:
@@ -166,7 +169,7 @@ def package_import(
                     "kind": manifest.kind,
                     "sha256": sha256,
                     "counts": counts,
-                    "warnings": len(log.problems),
+                    "warnings": log.warning_count,
                 },
             )
     except IntegrityError:
@@ -175,7 +178,16 @@ def package_import(
         raise
     refresh_planner_statistics()
     logger.info("package %s imported: %s", package_id, counts)
-    return ImportResult(IMPORTED, package_id, log.finish(), counts, manifest.kind, sha256)
+    return ImportResult(
+        IMPORTED,
+        package_id,
+        log.finish(),
+        counts,
+        manifest.kind,
+        sha256,
+        error_count=log.error_count,
+        warning_count=log.warning_count,
+    )
 
 
 def _record_residents(record: ImportedPackage, parsed: Any) -> None:
@@ -284,7 +296,13 @@ def _rejected(
             },
         )
     logger.warning("package %s rejected: %s", package_id or path.name, dict(codes))
-    return ImportResult(REJECTED, package_id, problems)
+    return ImportResult(
+        REJECTED,
+        package_id,
+        problems,
+        error_count=log.error_count,
+        warning_count=log.warning_count,
+    )
 
 
 __all__ = ["ImportResult", "package_import", "write_report"]

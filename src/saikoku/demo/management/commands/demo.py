@@ -139,12 +139,13 @@ class Command(BaseCommand):
                 "payers": f"{payers:,}",
                 "persons": f"{residents:,}",
                 "seconds": time.monotonic() - started,
-                "warnings": f"{len(result.warnings):,}",
+                "warnings": f"{result.warning_count:,}",
             }
         )
         if result.warnings:
             # The warnings are worth reading (e.g. phone numbers that could not be
-            # classified): every one is in the report, in Japanese and English.
+            # classified): the report lists them in Japanese and English (the first
+            # ones of each file, then how many more).
             report = path.with_suffix(".report.csv")
             write_report(result.problems, report)
             self.stdout.write(_("警告の一覧: %(report)s") % {"report": report})

@@ -62,7 +62,7 @@ class Command(BaseCommand):
         if result.status == REJECTED:
             message = _("パッケージ %(id)s を取り込みませんでした（エラー%(errors)s件）。") % {
                 "id": result.package_id or package.name,
-                "errors": f"{len(result.errors):,}",
+                "errors": f"{result.error_count:,}",
             }
             if report:
                 message += _("一覧: %(report)s") % {"report": report}
@@ -71,7 +71,7 @@ class Command(BaseCommand):
             line = _("パッケージ %(id)s（%(kind)s）を取り込みました。警告%(warnings)s件。") % {
                 "id": result.package_id,
                 "kind": result.kind,
-                "warnings": f"{len(result.warnings):,}",
+                "warnings": f"{result.warning_count:,}",
             }
             if report:
                 line += _("一覧: %(report)s") % {"report": report}
