@@ -66,7 +66,9 @@ def test_a_code_is_accepted_once_and_refused_the_second_time(operator):
         second = _password_step(operator)
         refused = second.post(reverse("mfa_verify"), {"token": code})
         assert refused.status_code == 200
-        assert "確認コードが正しくありません" in refused.content.decode()
+        # The user is told to wait for the next code, not that the code is wrong.
+        assert "この確認コードは使用済みです" in refused.content.decode()
+        assert "正しくありません" not in refused.content.decode()
         assert second.get(reverse("search")).status_code == 302
     assert AuditEntry.objects.filter(action="mfa_failed", username="op1").count() == 1
 
@@ -79,6 +81,13 @@ def test_a_clock_one_step_off_is_accepted_two_steps_are_not(operator):
         assert device.verify_token(ahead)
         two_behind = totp_code(device, at=now - 60)
         assert not TOTPDevice.objects.get(pk=device.pk).verify_token(two_behind)
+
+
+def test_a_wrong_code_is_called_wrong_not_used(operator):
+    with time_machine.travel(1_800_000_000, tick=False):
+        client = _password_step(operator)
+        refused = client.post(reverse("mfa_verify"), {"token": "000000"}).content.decode()
+    assert "確認コードが正しくありません" in refused and "使用済み" not in refused
 
 
 def test_wrong_codes_are_throttled(operator):

@@ -140,6 +140,19 @@ def totp_verify(device: TOTPDevice, token: Any) -> bool:
     return verified
 
 
+def totp_code_reused(device: TOTPDevice, token: Any) -> bool:
+    """Whether a refused code is one the device already accepted (its step is not
+    after `last_t`): a user who logs in twice within 30 seconds is told to wait for the
+    next code rather than that the code is wrong. The code still counts as a failure."""
+    text = str(token or "").strip()
+    if not (text.isdigit() and len(text) == device.digits) or device.last_t < 0:
+        return False
+    totp = _totp(device)
+    totp.time = time.time()
+    # On a match, verify leaves the matching step in t().
+    return bool(totp.verify(int(text), device.tolerance)) and totp.t() <= device.last_t
+
+
 def totp_code(device: TOTPDevice, *, at: float | None = None) -> str:
     """The device's code at a time (now by default), zero-padded: for the demo's
     `demo-otp` command and the tests' login helper, never shown by the console."""
@@ -279,6 +292,8 @@ class Verification:
     device: Any | None
     throttled: bool = False
     recovery: bool = False
+    # The authenticator's code was right but already used (see totp_code_reused).
+    reused: bool = False
 
 
 def mfa_verify(*, request: HttpRequest, user: User, token: str) -> Verification:
@@ -290,9 +305,11 @@ def mfa_verify(*, request: HttpRequest, user: User, token: str) -> Verification:
     device: Any | None = None
     recovery = False
     throttled = False
+    reused = False
     if totp is not None and text.isdigit():
         throttled = not totp.verify_is_allowed()[0]
         device = totp if totp_verify(totp, text) else None
+        reused = device is None and not throttled and totp_code_reused(totp, text)
     elif text:
         static = StaticDevice.objects.filter(user=user, confirmed=True).first()
         throttled = static is not None and not static.verify_is_allowed()[0]
@@ -306,7 +323,9 @@ def mfa_verify(*, request: HttpRequest, user: User, token: str) -> Verification:
         client_addr=client_address(request),
         detail={"recovery_code": True} if recovery else {},
     )
-    return Verification(device=device, throttled=throttled and device is None, recovery=recovery)
+    return Verification(
+        device=device, throttled=throttled and device is None, recovery=recovery, reused=reused
+    )
 
 
 def mfa_device_reset(*, actor: User, user: User, client_addr: str = "") -> None:

@@ -72,6 +72,13 @@ def mfa_verify_view(request: HttpRequest) -> HttpResponse:
                     "確認コードの誤りが続いたため、しばらく受け付けません。少し待ってから入力してください。"
                 ),
             )
+        elif result.reused:
+            form.add_error(
+                "token",
+                _(
+                    "この確認コードは使用済みです。認証アプリに次のコードが表示されるまで待ってから入力してください。"
+                ),
+            )
         else:
             form.add_error(
                 "token",
