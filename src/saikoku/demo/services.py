@@ -263,7 +263,7 @@ def demo_sms_ensure(*, now: datetime) -> None:
     }
     templates = []
     for department, texts in bodies.items():
-        name = f"デモ: 納期限後のお知らせ（{department}）"
+        name = f"デモ: 納期限後のお知らせ（{Department(department).label}）"
         template = sms_template_save(
             actor=supervisor, name=name, department=department, texts=texts, now=now
         )
