@@ -371,3 +371,11 @@ def test_the_register_downloads_as_xlsx_with_japanese_headers_and_is_audited(sup
     assert [r[4] for r in timeline.iter_rows(min_row=2, values_only=True)][-1] == "回収を依頼"
     entry = AuditEntry.objects.get(action="incident_export")
     assert entry.detail == {"format": "xlsx", "rows": 1}
+
+
+def test_the_header_search_box_holds_no_list_filters(supervisor):
+    # The filters go into the page's own links; the header's payer search stays empty.
+    page = verified_client(supervisor).get(reverse("incident_list"), {"status": "open"})
+    html = page.content.decode()
+    assert '<input id="q" name="q" type="search" value=""' in html
+    assert "status=open" in html

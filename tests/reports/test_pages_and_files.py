@@ -3,14 +3,17 @@ the workbook's formulas, the PDF's headings, the background task."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import subprocess
 from io import BytesIO
 
 import pytest
+import time_machine
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from saikoku.core.dates import TOKYO
 from saikoku.core.models import AuditEntry
 from saikoku.people.models import Resident
 from saikoku.reports.models import MonthlyReport
@@ -30,6 +33,22 @@ def test_dashboard_shows_every_channel_with_links(report_ward, supervisor):
         assert f'data-channel="{channel}"' in html
     assert reverse("report_records", args=["calls_attempted"]) in html
     assert "<svg" in html and "style=" not in html and "<script>" not in html
+
+
+def test_an_empty_period_is_shown_in_the_fields_and_the_search_box_stays_empty(
+    report_ward, supervisor
+):
+    with time_machine.travel(dt.datetime(2025, 6, 20, 10, tzinfo=TOKYO), tick=False):
+        page = verified_client(supervisor).get(reverse("report_dashboard"))
+    assert page.status_code == 200
+    html = page.content.decode()
+    # The period this month so far is in the fields, not only in the heading.
+    assert re.search(r'name="start"[^>]*value="2025-06-01"', html)
+    assert re.search(r'name="end"[^>]*value="2025-06-20"', html)
+    # The header search box holds no report parameters.
+    assert re.search(r'<input id="q" name="q" type="search" value=""', html)
+    # Levies by name, not by code.
+    assert "特別区民税・都民税・森林環境税、軽自動車税（種別割）" in html and "RT, LV" not in html
 
 
 def test_ward_staff_see_only_their_departments_levies(report_ward, ward_staff_tax, ward_staff_nhi):

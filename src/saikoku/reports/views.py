@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from saikoku.arrears.models import Levy
 from saikoku.core.audit import audit_record, client_address
 from saikoku.core.permissions import AuthenticatedRequest, capability_required, levies_visible_to
 from saikoku.core.roles import Capability
@@ -31,6 +32,13 @@ def _scope(request: AuthenticatedRequest) -> tuple[DashboardForm, Scope | None]:
     if not form.is_valid():
         return form, None
     data = form.cleaned_data
+    if not (request.GET.get("start") and request.GET.get("end")):
+        # The period left empty is this month so far: the fields show it, so the
+        # form says what the page shows and can be changed from there.
+        filled = request.GET.copy()
+        filled["start"], filled["end"] = data["start"].isoformat(), data["end"].isoformat()
+        form = DashboardForm(filled, levies=levies)
+        form.is_valid()
     operator = request.GET.get("operator", "")
     return form, scope_for(
         request.user,
@@ -66,7 +74,9 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
             collection_names=collection_names,
             paid_chart=paid_chart,
             paid_months=paid_months,
-            query=selectors.scope_query(scope),
+            levy_labels=[Levy(code).label for code in scope.levies],
+            # Not "query": that is the header search box's text (base.html).
+            scope_query=selectors.scope_query(scope),
         )
     return render(request, "reports/dashboard.html", context, status=200 if scope else 400)
 
@@ -129,7 +139,7 @@ def records(request: AuthenticatedRequest, key: str) -> HttpResponse:
             ],
             "rows": rows,
             "page": page,
-            "query": selectors.scope_query(scope, operator=scope.operator_id),
+            "scope_query": selectors.scope_query(scope, operator=scope.operator_id),
         },
     )
 

@@ -104,7 +104,9 @@ def search(request: HttpRequest) -> HttpResponse:
         page=request.GET.get("page", 1),
         client_addr=client_address(request),
     )
-    return render(request, "web/search.html", {"result": result, "query": query, "nav": "search"})
+    # header_query: the search box in the header (base.html) keeps what was searched.
+    context = {"result": result, "query": query, "header_query": query, "nav": "search"}
+    return render(request, "web/search.html", context)
 
 
 def _owed_context(
