@@ -73,3 +73,12 @@ def test_custody_ledger_is_readable_and_never_editable(client, staff_admin):
     )
     assert change.status_code == 403
     assert CustodyLedgerEntry.objects.get().package_id == "P-1"
+
+
+@pytest.mark.django_db
+def test_the_admin_index_names_its_sections_in_japanese(client, staff_admin):
+    verified_client(staff_admin, client)
+    html = client.get(reverse("admin:index")).content.decode()
+    assert "利用者・権限・監査" in html
+    for label in ("Core", "Arrears", "Outreach", "Privacy", "Interchange"):
+        assert f">{label}<" not in html

@@ -1,9 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class Config(AppConfig):
     name = "saikoku.core"
     label = "core"
+    verbose_name = _("利用者・権限・監査")
 
     def ready(self) -> None:
         # Django's login views announce logins only through the auth signals; the

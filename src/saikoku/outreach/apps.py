@@ -1,9 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class Config(AppConfig):
     name = "saikoku.outreach"
     label = "outreach"
+    verbose_name = _("架電・接触")
 
     def ready(self) -> None:
         from saikoku.core.permissions import register_work_source
