@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from saikoku.core.phones import PhoneInfo, parse_phone, phone_search_digits
+from saikoku.core.phones import PhoneInfo, parse_phone, phone_display, phone_search_digits
 
 
 @pytest.mark.parametrize(
@@ -181,3 +181,29 @@ def test_mobile_fast_path_agrees_with_phonenumbers(digits):
 
     text = _normalise(digits)
     assert parse_phone(digits) == _parse_slowly(digits, text, digits)
+
+
+@pytest.mark.parametrize(
+    ("written", "shown"),
+    [
+        ("03 6615 7056", "03-6615-7056"),
+        ("０３（６６１５）７０５６", "03-6615-7056"),
+        ("09012345678", "090-1234-5678"),
+        ("+81 90 1234 5678", "090-1234-5678"),
+        ("0422515131", "0422-51-5131"),
+        ("000", "000"),  # not a number: shown as the ward wrote it
+    ],
+)
+def test_a_number_is_shown_as_written_in_japan(written, shown):
+    info = parse_phone(written)
+    assert phone_display(info.e164, info.raw) == shown
+
+
+@given(st.text(alphabet="0123456789+-() .０１２３４５６７８９－＋（）", max_size=30))
+def test_what_is_shown_reads_back_as_the_same_number(text):
+    info = parse_phone(text)
+    shown = phone_display(info.e164, info.raw)
+    if info.is_valid:
+        assert parse_phone(shown).e164 == info.e164
+    else:
+        assert shown == text

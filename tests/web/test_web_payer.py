@@ -15,7 +15,8 @@ from django.urls import reverse
 from saikoku.arrears.models import Account
 from saikoku.arrears.selectors import payer_overview
 from saikoku.core.models import AuditEntry
-from saikoku.people.models import Resident
+from saikoku.core.phones import parse_phone
+from saikoku.people.models import Phone, Resident
 from support.console_package import CAUTION_NOTE, SATO, SUZUKI, TAKAHASHI, WATANABE
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -171,6 +172,23 @@ def test_phones_show_kind(client_for, operator, payers):
     phones = html[html.index('id="phones-h"') : html.index('id="household-h"')]
     assert "090-1111-2222" in phones and "携帯" in phones
     assert "03-3333-0001" in phones and "固定" in phones
+
+
+def test_a_phone_is_shown_hyphenated_whatever_form_the_ward_wrote(client_for, operator, payers):
+    info = parse_phone("０３ ３３３３ ０００９")
+    Phone.objects.create(
+        resident_id=payers[TAKAHASHI],
+        raw=info.raw,
+        e164=info.e164,
+        digits=info.digits,
+        kind=info.kind,
+        is_valid=info.is_valid,
+        source="center",
+    )
+    html = page_of(client_for(operator), payers, TAKAHASHI)
+    phones = html[html.index('id="phones-h"') : html.index('id="household-h"')]
+    assert ">03-3333-0009</span>" in phones
+    assert 'title="区のデータでの表記: ０３ ３３３３ ０００９"' in phones
 
 
 def test_history_timeline_shows_the_ward_records(client_for, operator, payers):

@@ -130,3 +130,18 @@ def phone_search_digits(text: str) -> str | None:
     if digits is None or not _NATIONAL.fullmatch(digits):
         return None
     return digits
+
+
+def phone_display(e164: str, raw: str) -> str:
+    """A number as people in Japan write it ("03-6615-7056", "090-1234-5678"), whatever
+    form the ward's file used; the text as given when it is not a valid number (the
+    ward sees what it sent)."""
+    if not e164:
+        return raw
+    try:
+        number = phonenumbers.parse(e164, None)
+    except NumberParseException:
+        return raw
+    if number.country_code != _JAPAN_CODE:
+        return phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
+    return phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from saikoku.core.phones import phone_display
 from saikoku.privacy.fields import EncryptedTextField
 
 
@@ -89,3 +90,8 @@ class Phone(models.Model):
 
     def __str__(self) -> str:
         return self.e164 or self.raw
+
+    @property
+    def display(self) -> str:
+        """The number as shown on screens (core.phones.phone_display)."""
+        return phone_display(self.e164, self.raw)
