@@ -4,6 +4,7 @@ Japanese labels, and filters to follow one payer's or one user's trail."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -11,6 +12,7 @@ from django.urls import reverse
 
 from saikoku.core.audit import audit_record
 from saikoku.core.models import AuditEntry
+from saikoku.web.audit_display import OBJECT_TYPES, object_label
 from support.console_package import SATO, TAKAHASHI
 
 
@@ -149,3 +151,23 @@ def test_the_audit_log_page_reads_a_fixed_number_of_queries(client_for, operator
     # (savepoint, head, insert, release, and PostgreSQL's advisory lock)
     expected = 11 + (connection.vendor == "postgresql")
     assert len(few) == len(many) == expected, [q["sql"][:80] for q in many.captured_queries]
+
+
+def test_every_kind_of_target_the_code_audits_has_a_japanese_name():
+    # Each object_type="…" written anywhere in the code is named on the audit log page.
+    source = Path(__file__).resolve().parents[2] / "src" / "saikoku"
+    written = {
+        match
+        for path in source.rglob("*.py")
+        for match in re.findall(r'object_type="([a-z_]+)"', path.read_text("utf-8"))
+    }
+    assert len(written) > 20
+    assert sorted(written - set(OBJECT_TYPES)) == []
+
+
+def test_a_report_figure_target_reads_as_the_reports_page_names_it():
+    assert object_label("report_figure", "collection:RT:current") == (
+        "実績の件数 収入額の元になった収納: 特別区民税・都民税・森林環境税 現年度分"
+    )
+    assert object_label("report_figure", "calls_attempted").startswith("実績の件数 ")
+    assert "calls_attempted" not in object_label("report_figure", "calls_attempted")

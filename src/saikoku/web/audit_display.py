@@ -24,6 +24,8 @@ from saikoku.outreach.eligibility import EXCLUSION_RULES
 from saikoku.outreach.lists.forms import CallListFilterForm
 from saikoku.outreach.models import Channel, Party
 from saikoku.outreach.outcomes import OUTCOMES
+from saikoku.reports.collection import CARRIED
+from saikoku.reports.figures import FIGURES, RATIOS
 
 __all__ = ["OBJECT_TYPES", "DetailPart", "detail_parts", "object_label"]
 
@@ -77,7 +79,7 @@ KEY_LABELS: dict[str, Any] = {
     "username": gettext_lazy("入力された利用者ID"),
     "status": gettext_lazy("状態"),
     "warnings": gettext_lazy("警告"),
-    "file": gettext_lazy("ファイル"),
+    "file": gettext_lazy("取込ファイル"),
     "errors": gettext_lazy("エラー"),
     "codes": gettext_lazy("エラーの種類"),
     "rows": gettext_lazy("行数"),
@@ -106,13 +108,43 @@ OBJECT_TYPES: dict[str, Any] = {
     "task": gettext_lazy("タスク"),
     "user": gettext_lazy("利用者"),
     "incident": gettext_lazy("インシデント"),
+    "sms_template": gettext_lazy("SMSテンプレート"),
+    "sms_campaign": gettext_lazy("SMSキャンペーン"),
+    "sms": gettext_lazy("SMS（試験送信）"),
+    "sms_callback": gettext_lazy("SMS配信結果の通知"),
+    "monthly_report": gettext_lazy("月次報告"),
+    "late_charge_rate": gettext_lazy("延滞金の割合"),
+    "inbound_call": gettext_lazy("受電"),
+    "data_key": gettext_lazy("データ暗号鍵"),
+    "custody_entry": gettext_lazy("授受記録"),
+    "returned_mail_day": gettext_lazy("返戻郵便（日）"),
+    "report_figure": gettext_lazy("実績の件数"),
+    "file": gettext_lazy("取込ファイル"),
+    "backup": gettext_lazy("バックアップ"),
+    "inquiry": gettext_lazy("照会"),
+    "handler_list": gettext_lazy("取扱者名簿"),
+    "address": gettext_lazy("接続元アドレス"),
 }
+
+
+def _report_figure(object_id: str) -> str:
+    """A figure's key ("calls_attempted") or a collection list ("collection:RT:current")
+    in words, as the reports pages name them."""
+    if object_id.startswith("collection:"):
+        _prefix, levy, part = [*object_id.split(":"), "", ""][:3]
+        levy_label = Levy(levy).label if levy in Levy.values else levy
+        part_label = _("滞納繰越分") if part == CARRIED else _("現年度分")
+        return f"{_('収入額の元になった収納')}: {levy_label} {part_label}"
+    known = RATIOS.get(object_id) or FIGURES.get(object_id)
+    return str(known.label) if known is not None else object_id
 
 
 def object_label(object_type: str, object_id: str) -> str:
     """住民 100000000001, タスク 12; empty when the entry is about nothing in particular."""
     if not object_type:
         return ""
+    if object_type == "report_figure":
+        return f"{OBJECT_TYPES['report_figure']} {_report_figure(object_id)}"
     return f"{OBJECT_TYPES.get(object_type, object_type)} {object_id}"
 
 
