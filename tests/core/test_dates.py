@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from saikoku.core.dates import (
     ERAS,
     InvalidDate,
+    date_examples,
     format_wareki,
     parse_date,
     parse_date_or_datetime,
@@ -277,3 +278,15 @@ def test_parse_date_only_ever_raises_invalid_date(text):
         parse_date_or_datetime(text)
     except InvalidDate:
         pass
+
+
+@given(st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2090, 12, 31)))
+def test_the_example_dates_under_a_field_read_back_as_a_week_from_today(today):
+    # Each example is one the field accepts, and names the same day.
+    examples = date_examples(today)
+    week = today + dt.timedelta(days=7)
+    assert {name: parse_date(text) for name, text in examples.items()} == {
+        "iso": week,
+        "wareki": week,
+        "short": week,
+    }

@@ -367,3 +367,13 @@ def test_the_htmx_fragment_runs_a_handful_of_queries(client_for, operator, owed_
     # session, user, payer, audit append (read head, insert), payments, bills, rates,
     # session save.
     assert len(sql) == 9, sql
+
+
+def test_the_examples_under_the_day_field_are_a_week_ahead_not_a_fixed_day(
+    client_for, operator, owed_payers
+):
+    client = client_for(operator)
+    at = datetime.datetime(2026, 12, 3, 10, tzinfo=ZoneInfo("Asia/Tokyo"))
+    with time_machine.travel(at, tick=False):
+        html = owed_html(client, owed_payers, on="")
+    assert "例: 2026-12-10、令和8年12月10日、R8.12.10（空欄は今日）" in html

@@ -215,3 +215,16 @@ def format_wareki(d: dt.date, *, western: bool = True) -> str:
     year = d.year - era.offset
     text = f"{era.name}{'元' if year == 1 else year}年{d.month}月{d.day}日"
     return f"{text} ({d.year})" if western else text
+
+
+def date_examples(today: dt.date) -> dict[str, str]:
+    """A week from today in the forms a date field reads (parse_date), for the
+    examples under a field: a fixed example date would soon lie in the past."""
+    day = today + dt.timedelta(days=7)
+    era = era_of(day) or ERAS[-1]  # a week from today is always in an era
+    year = day.year - era.offset
+    return {
+        "iso": day.isoformat(),
+        "wareki": format_wareki(day, western=False),
+        "short": f"{era.letter}{year}.{day.month}.{day.day}",
+    }

@@ -15,7 +15,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 from saikoku.arrears.owed import OwedLine
-from saikoku.core.dates import format_wareki
+from saikoku.core.dates import date_examples, format_wareki
 from saikoku.core.middleware import session_seconds_left
 from saikoku.core.models import Department, Organisation, Role
 from saikoku.core.money import format_yen
@@ -33,6 +33,13 @@ def wareki(value: date | datetime | None) -> str:
     if isinstance(value, datetime):
         value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
     return format_wareki(value)
+
+
+@register.simple_tag
+def date_example() -> dict[str, str]:
+    """A week from today in each form a date field reads, for the field's examples:
+    `{% date_example as ex %}` then ex.iso, ex.wareki, ex.short."""
+    return date_examples(timezone.localdate())
 
 
 @register.filter
