@@ -73,6 +73,8 @@ def test_demo_start_loads_data_and_creates_one_user_per_role(settings, tmp_path)
     assert {name: (u.role, u.department) for name, u in users.items()} == expected
     assert users["admin"].is_superuser and users["admin"].is_staff
     assert not any(users[name].is_staff for name in expected if name != "admin")
+    # The operator can take a simulated inbound call at once (docs/demo.md).
+    assert users["operator"].extension == "201"
     for name in expected:
         assert demo_password(name) in text
         assert authenticate(username=name, password=demo_password(name)) == users[name]

@@ -4,6 +4,7 @@ campaign is sent; Ctrl-C stops both."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -66,6 +67,19 @@ def test_the_demo_runs_an_sms_worker_with_the_server_and_stops_both(tmp_path):
         assert "SMSの送信時間帯を毎日 0:00〜24:00 に拡大しました" in output
         assert "SMSの送信ワーカーを1つ起動します（送信機器: console）" in output
         assert "sms worker: 0 running campaign(s) queued again" in output
+        # An inbound call can be tried at once: the printed command reaches the server.
+        simulate = re.search(
+            r"別の端末で: SAIKOKU_CTI_SECRET=(\S+) saikoku cti simulate (.+)", output
+        )
+        assert simulate, output
+        tried = subprocess.run(
+            [sys.executable, "-m", "saikoku", "cti", "simulate", *simulate[2].split(), "--no-end"],
+            env={**environment, "SAIKOKU_CTI_SECRET": simulate[1]},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert tried.returncode == 0, tried.stdout + tried.stderr
         assert "SystemCheckError" not in output
         # Ctrl-C in the terminal reaches the whole group: the demo, its server and worker.
         os.killpg(demo.pid, signal.SIGINT)

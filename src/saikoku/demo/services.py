@@ -54,6 +54,12 @@ DEMO_USERS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+# The demo operator's phone extension, so an inbound call can be tried at once
+# (`saikoku cti simulate --extension 201`, docs/demo.md). Set when the user has none:
+# one changed in the admin stays changed.
+DEMO_EXTENSIONS = {"operator": "201"}
+
+
 def demo_password(username: str) -> str:
     return f"saikoku-demo-{username}"
 
@@ -98,6 +104,8 @@ def demo_users_ensure() -> list[DemoLogin]:
             # The ward administrator manages users in Django's admin site.
             user.is_staff = user.is_superuser = role == Role.WARD_ADMIN
             user.is_active = True
+            if not user.extension:
+                user.extension = DEMO_EXTENSIONS.get(username, "")
             if created:
                 user.set_password(demo_password(username))
             user.save()

@@ -32,6 +32,9 @@ from saikoku.demo.services import (
 )
 from saikoku.interchange.report import write_report
 
+# The demo's phone-system secret, published like the demo passwords (docs/demo.md).
+DEMO_CTI_SECRET = "saikoku-demo-cti"  # noqa: S105 - published, as the demo passwords
+
 # The demo's SMS send window (SAIKOKU_SMS_WINDOW_*): every day, all day.
 DEMO_SMS_WINDOW = {
     "SAIKOKU_SMS_WINDOW_START": "00:00",
@@ -118,6 +121,21 @@ class Command(BaseCommand):
         self.stdout.write(
             _("SMSの送信ワーカーを1つ起動します（送信機器: %(provider)s）。")
             % {"provider": environment.get("SAIKOKU_SMS_PROVIDER", "console")}
+        )
+        # The phone system's webhook secret: a published one, as the demo passwords are.
+        environment.setdefault("SAIKOKU_CTI_SECRET", DEMO_CTI_SECRET)
+        self.stdout.write(
+            _("受電を試すには、別の端末で: %(command)s")
+            % {
+                # A secret set by hand is not printed; the demo's own is published.
+                "command": (
+                    f"SAIKOKU_CTI_SECRET={DEMO_CTI_SECRET} "
+                    if environment["SAIKOKU_CTI_SECRET"] == DEMO_CTI_SECRET
+                    else ""
+                )
+                + f"saikoku cti simulate --from 09012345678 --extension 201 "
+                f"--url http://{host or '127.0.0.1'}:{port}/cti/events"
+            }
         )
         self.stdout.write("")
         self.stdout.flush()
