@@ -183,6 +183,13 @@ def channel_effect(scope: Scope) -> list[EffectRow]:
     channels = [scope.channel] if scope.channel in EFFECT_CHANNELS else list(EFFECT_CHANNELS)
     if scope.channel and scope.channel not in EFFECT_CHANNELS:
         return []
+    # The control group is the same for every channel: its payments once per window.
+    control_paid = {
+        window: [
+            (units[u], _paid_within(payments.get(u, []), scope.start, window)) for u in control
+        ]
+        for window in WINDOWS
+    }
     for key in channels:
         contacted = _contact_days(scope, EFFECT_CHANNELS[key].condition)
         treated = [(u, contacted[u[0]]) for u in units if u[0] in contacted]
@@ -194,10 +201,7 @@ def channel_effect(scope: Scope) -> list[EffectRow]:
                     treated=[
                         (units[u], _paid_within(payments.get(u, []), d, window)) for u, d in treated
                     ],
-                    control=[
-                        (units[u], _paid_within(payments.get(u, []), scope.start, window))
-                        for u in control
-                    ],
+                    control=control_paid[window],
                 )
             )
     return rows
