@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import pytest
 import time_machine
+from django.contrib.auth import get_user_model
 
 import support.calls as support
-from support.personas import browser_login, make_user
+from support.personas import PASSWORD, browser_login, make_user, next_code
 
 pytestmark = pytest.mark.e2e
 
@@ -76,6 +77,8 @@ def test_the_keyboard_follows_the_call_from_payer_to_payer(page, live_server, op
         focused_on(page, "id_callback_at")
         assert in_view(page, "#callback_at-error")
         assert in_view(page, "#id_callback_at")
+        # The refusal was answered at /calls/record/; the address bar shows the screen.
+        assert page.url == live_server.url + "/calls/"
 
         # Record and next: the next payer starts at the first identity question again.
         page.fill("#id_callback_at", "")
@@ -100,3 +103,34 @@ def test_identity_refused_keeps_the_ticks_and_focuses_what_is_missing(
         assert page.is_checked("#id_name")
         focused_on(page, "id_birth_date")
         assert in_view(page, "#identity-error")
+
+
+def test_a_save_after_the_session_ended_comes_back_to_the_call_screen(
+    page, live_server, operator_with_list
+):
+    from django.contrib.sessions.models import Session
+
+    with time_machine.travel(support.NOW, tick=True):
+        browser_login(page, live_server, "op1")
+        page.goto(live_server.url + "/calls/")
+        page.keyboard.press("n")
+        focused_on(page, "id_name")
+        page.keyboard.press("k")  # 応対拒否
+        page.fill("#id_callback_at", "そのうち")  # refused first: the page is a POST's answer
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#callback_at-error")
+        page.wait_for_url(live_server.url + "/calls/")
+        page.fill("#id_callback_at", "")
+        Session.objects.all().delete()  # the server ended the session (a timeout)
+        page.keyboard.press("Enter")
+        page.wait_for_url(lambda url: "/login/" in url)
+        assert page.url == live_server.url + "/login/?next=/calls/"
+        # Logging in again opens the call screen, not a blank 405.
+        page.fill("#id_username", "op1")
+        page.fill("#id_password", PASSWORD)
+        page.keyboard.press("Enter")
+        page.wait_for_url(lambda url: "/mfa/" in url)
+        page.fill("#id_token", next_code(get_user_model().objects.get(username="op1")))
+        page.keyboard.press("Enter")
+        page.wait_for_url(live_server.url + "/calls/")
+        assert page.locator("[data-outcome-form]").count() == 1

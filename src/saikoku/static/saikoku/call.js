@@ -90,6 +90,15 @@
   }
   if (document.querySelector("[data-step]")) focusStart();
 
+  // A refused save or identity check is answered at its POST URL (/calls/record/): the
+  // address bar goes back to the screen's own, so that a reload, or a form sent after
+  // the session ended (the login's next is the Referer), comes back to the screen
+  // rather than to a URL that only takes a POST.
+  var screenUrl = document.querySelector("[data-screen-url]");
+  if (screenUrl && window.location.pathname !== screenUrl.getAttribute("data-screen-url")) {
+    window.history.replaceState(null, "", screenUrl.getAttribute("data-screen-url"));
+  }
+
   // Saving with no outcome chosen says what to do at once, next to the list, and the
   // focus stays where it was (the server refuses it too, with the same message).
   var outcomeForm = document.querySelector("[data-outcome-form]");
