@@ -261,6 +261,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "saikoku.core.middleware.NoStoreMiddleware",
+    # Inside NoStore: a POST-only URL opened as a page gets the console's 405 page.
+    "saikoku.core.middleware.MethodNotAllowedPageMiddleware",
     # Last: turns a login refused by the lockout into its response (core/lockout.py).
     "axes.middleware.AxesMiddleware",
 ]

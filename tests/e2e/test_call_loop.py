@@ -64,6 +64,8 @@ def test_enter_saves_and_the_next_payer_s_screen_opens(page, live_server, operat
         no_symbols(page)
         seen = [page.locator("h1").inner_text()]
         for _ in range(3):
+            # The screen's script has run (it puts the focus on the first step): keys act.
+            page.wait_for_function("document.activeElement.id === 'id_name'")
             # Before identity: K (応対拒否) is allowed; Enter from the chosen radio saves.
             page.keyboard.press("k")
             assert page.is_checked("#outcome-refused")
@@ -75,6 +77,7 @@ def test_enter_saves_and_the_next_payer_s_screen_opens(page, live_server, operat
             assert "記録しました" in page.locator(".messages").inner_text()
             seen.append(page.locator("h1").inner_text())
         # The fourth payer was the last: the save lands on the idle screen, saying so.
+        page.wait_for_function("document.activeElement.id === 'id_name'")
         page.keyboard.press("k")
         page.keyboard.press("Enter")
         page.wait_for_selector("[data-next]")

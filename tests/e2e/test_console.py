@@ -86,3 +86,20 @@ def test_language_switch_changes_the_lang_attribute(page, live_server, operator,
     page.wait_for_function("document.documentElement.lang === 'en'")
     assert page.locator("h1").inner_text() == "Search payers"
     assert has_no_horizontal_scrollbar(page)
+
+
+def test_a_reveal_after_the_session_ended_takes_the_whole_page_to_login_and_back(
+    page, live_server, operator, imported_payers
+):
+    from django.contrib.sessions.models import Session
+
+    log_in(page, live_server, "op1")
+    path = f"/payers/{imported_payers['100000000001']}/"
+    page.goto(live_server.url + path)
+    Session.objects.all().delete()  # the server ended the session (a timeout)
+    page.get_by_role("button", name="番号を表示").click()
+    # The whole page goes to the login, remembering the payer page, not the POST.
+    page.wait_for_url(lambda url: "/login/" in url)
+    assert page.locator("h1").count() == 1
+    assert page.locator("[data-revealed]").count() == 0
+    assert page.url == f"{live_server.url}/login/?next={path}"

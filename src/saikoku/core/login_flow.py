@@ -18,13 +18,15 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django_htmx.http import HttpResponseClientRedirect
 
 from saikoku.core.sessions import session_forget, session_register, session_rekey
 
@@ -39,11 +41,14 @@ NEXT_KEY = "_mfa_next"
 __all__ = [
     "LOGIN_CHECKS",
     "LoginCheck",
+    "full_page_redirect",
     "login_allowed",
+    "login_redirect",
     "mfa_complete",
     "mfa_pending_next",
     "mfa_step_url",
     "register_login_check",
+    "screen_to_return_to",
 ]
 
 
@@ -55,6 +60,55 @@ def register_login_check(check: LoginCheck) -> None:
 
 def login_allowed(request: HttpRequest | None, user: Any) -> bool:
     return all(check(request, user) for check in LOGIN_CHECKS)
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _same_origin_path(request: HttpRequest, url: str) -> str | None:
+    """The path (and query) of `url` when it is a page of this site, else None."""
+    split = urlsplit(url)
+    if split.scheme != request.scheme or split.netloc != request.get_host():
+        return None
+    return urlunsplit(split._replace(scheme="", netloc="", fragment="")) or None
+
+
+def screen_to_return_to(request: HttpRequest) -> str | None:
+    """The screen the user was on when this request found no (verified) session: the
+    page itself for a plain GET; for an htmx request the page that sent it
+    (HX-Current-URL); for a form post the page the form was on (the same-origin
+    Referer). Never the URL of a POST or a fragment: opened after login, it would
+    answer 405 or a piece of a page."""
+    if _is_htmx(request):
+        path = _same_origin_path(request, request.headers.get("HX-Current-URL", ""))
+    elif request.method in ("GET", "HEAD"):
+        path = request.get_full_path()
+    else:
+        path = _same_origin_path(request, request.headers.get("Referer", ""))
+    if path is None or urlsplit(path).path == reverse(settings.LOGIN_URL):
+        return None
+    return path
+
+
+def full_page_redirect(request: HttpRequest, url: str) -> HttpResponse:
+    """A redirect of the whole page: for htmx an HX-Redirect (200), because the
+    browser would follow a 302 inside the fragment request and htmx would then swap
+    the target page into the fragment."""
+    if _is_htmx(request):
+        return HttpResponseClientRedirect(url)
+    return HttpResponseRedirect(url)
+
+
+def login_redirect(request: HttpRequest) -> HttpResponse:
+    """To the login page, for any request that needs a session and has none (never
+    logged in, the idle timeout, the absolute one): the one place for that redirect.
+    `next` is the screen the user was on (`screen_to_return_to`)."""
+    url = reverse(settings.LOGIN_URL)
+    back = screen_to_return_to(request)
+    if back:
+        url += "?next=" + quote(back)  # "/" kept, as Django's own redirect_to_login does
+    return full_page_redirect(request, url)
 
 
 def mfa_step_url(user: Any) -> str:

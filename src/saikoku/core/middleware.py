@@ -2,11 +2,10 @@ import time
 from collections.abc import Callable
 from functools import cache, partial
 from typing import Any
-from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
@@ -60,6 +59,26 @@ class NoStoreMiddleware:
             add_never_cache_headers(response)
             response["Cache-Control"] = "no-store, no-cache, must-revalidate, private, max-age=0"
         return response
+
+
+class MethodNotAllowedPageMiddleware:
+    """A URL that only takes a form's POST, opened as a page (a bookmark, the address
+    bar, an old redirect after login), would show the browser's own blank "HTTP ERROR
+    405": every empty 405 (Django's require_POST and friends) becomes the console's
+    Japanese page with a way back, keeping its Allow header. Must come after
+    NoStoreMiddleware, which then treats the page like any other."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code != 405 or response.streaming or response.content:
+            return response
+        page = render(request, "errors/405.html", status=405)
+        if response.has_header("Allow"):
+            page["Allow"] = response["Allow"]
+        return page
 
 
 # When the session row was last written (epoch seconds, in the session itself): the
@@ -124,7 +143,7 @@ class AbsoluteSessionMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from saikoku.core.login_flow import absolute_timeout_reached
+        from saikoku.core.login_flow import absolute_timeout_reached, login_redirect
 
         user = request.user
         if user.is_authenticated and absolute_timeout_reached(request):
@@ -136,18 +155,8 @@ class AbsoluteSessionMiddleware:
                 client_addr=client_address(request),
             )
             logout(request)
-            return _to_login(request)
+            return login_redirect(request)
         return self.get_response(request)
-
-
-def _to_login(request: HttpRequest) -> HttpResponse:
-    url = reverse(settings.LOGIN_URL)
-    if request.method == "GET" and not request.headers.get("HX-Request"):
-        url += "?next=" + quote(request.get_full_path())
-    response = HttpResponseRedirect(url)
-    if request.headers.get("HX-Request"):
-        response["HX-Redirect"] = url
-    return response
 
 
 @cache
@@ -205,13 +214,15 @@ class MfaRequiredMiddleware:
             and path not in _mfa_open_paths()
             and not path.startswith("/" + settings.STATIC_URL.lstrip("/"))
         ):
-            from saikoku.core.login_flow import mfa_remember_next, mfa_step_url
+            from saikoku.core.login_flow import (
+                full_page_redirect,
+                mfa_remember_next,
+                mfa_step_url,
+                screen_to_return_to,
+            )
 
-            if request.method == "GET" and not request.headers.get("HX-Request"):
-                mfa_remember_next(request, request.get_full_path())
-            url = mfa_step_url(user)
-            response = HttpResponseRedirect(url)
-            if request.headers.get("HX-Request"):
-                response["HX-Redirect"] = url
-            return response
+            back = screen_to_return_to(request)
+            if back:
+                mfa_remember_next(request, back)
+            return full_page_redirect(request, mfa_step_url(user))
         return self.get_response(request)

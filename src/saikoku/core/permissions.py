@@ -11,7 +11,6 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404, HttpRequest
@@ -20,6 +19,7 @@ from django_htmx.middleware import HtmxDetails
 
 from saikoku.arrears.models import Assessment
 from saikoku.core.audit import audit_record, client_address
+from saikoku.core.login_flow import login_redirect
 from saikoku.core.models import User
 from saikoku.core.roles import Capability, roles_with, user_can
 from saikoku.people.models import Resident
@@ -129,11 +129,13 @@ def role_required(*roles: str) -> Callable[[Callable[..., HttpResponseBase]], Ca
     def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., Any]:
         @wraps(view)
         def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            if not request.user.is_authenticated:
+                return login_redirect(request)
             if getattr(request.user, "role", "") not in roles:
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 
-        return login_required(checked)
+        return checked
 
     return decorator
 

@@ -37,8 +37,8 @@
       return;
     }
     if (key === "Enter") {
-      // Enter saves from a radio or checkbox too, as it does from a text field; an
-      // empty choice is sent, and the server says what to do, next to the field.
+      // Enter saves from a radio or checkbox too, as it does from a text field; with no
+      // outcome chosen the page says what to do, next to the list (below).
       var focused = document.activeElement;
       if (focused && focused.form && focused.tagName === "INPUT") {
         event.preventDefault();
@@ -57,6 +57,64 @@
       }
     }
   });
+
+  // Where the keyboard starts when the page opens (a new payer after N or a save, the
+  // identity confirmed, a refused save): the first field in error, with its message
+  // scrolled into view; else the first control of the first step still to do (the
+  // template marks the steps with data-step, in the screen's order: identity, outcome).
+  function stepControl(step) {
+    if (step.matches("input, select, textarea, button")) return step;
+    return (
+      step.querySelector("input:checked:not(:disabled)") ||
+      step.querySelector(
+        'input:not([type="hidden"]):not(:disabled), select:not(:disabled), textarea:not(:disabled)'
+      )
+    );
+  }
+
+  function focusStart() {
+    var invalid = document.querySelector('[aria-invalid="true"]:not(:disabled)');
+    if (invalid && invalid.type === "radio") {
+      invalid =
+        document.querySelector('input[name="' + invalid.name + '"]:checked:not(:disabled)') ||
+        invalid;
+    }
+    var step = document.querySelector("[data-step]");
+    var target = invalid || (step && stepControl(step));
+    if (!target) return;
+    target.focus();
+    var message = invalid
+      ? document.getElementById(invalid.getAttribute("aria-errormessage") || "")
+      : document.querySelector(".field-error:not([hidden])");
+    if (message) message.scrollIntoView({ block: "nearest" });
+  }
+  if (document.querySelector("[data-step]")) focusStart();
+
+  // A refused save or identity check is answered at its POST URL (/calls/record/): the
+  // address bar goes back to the screen's own, so that a reload, or a form sent after
+  // the session ended (the login's next is the Referer), comes back to the screen
+  // rather than to a URL that only takes a POST.
+  var screenUrl = document.querySelector("[data-screen-url]");
+  if (screenUrl && window.location.pathname !== screenUrl.getAttribute("data-screen-url")) {
+    window.history.replaceState(null, "", screenUrl.getAttribute("data-screen-url"));
+  }
+
+  // Saving with no outcome chosen says what to do at once, next to the list, and the
+  // focus stays where it was (the server refuses it too, with the same message).
+  var outcomeForm = document.querySelector("[data-outcome-form]");
+  if (outcomeForm) {
+    outcomeForm.addEventListener("submit", function (event) {
+      var submitter = event.submitter;
+      if (submitter && submitter.hasAttribute("formaction")) return; // the dial button
+      if (outcomeForm.querySelector('input[name="outcome"]:checked')) return;
+      event.preventDefault();
+      var required = outcomeForm.querySelector("[data-outcome-required]");
+      if (required) {
+        required.hidden = false;
+        required.scrollIntoView({ block: "nearest" });
+      }
+    });
+  }
 
   var timer = document.querySelector("[data-locked-seconds]");
   var clock = document.querySelector("[data-lock-clock]");
