@@ -17,7 +17,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from saikoku.arrears.models import Levy
 from saikoku.core.audit import audit_record
+from saikoku.core.models import DEPARTMENT_LEVIES
 from saikoku.core.roles import Capability, user_can
 from saikoku.interchange.upsert import datetime_value, upsert
 from saikoku.outreach.eligibility import callable_phones
@@ -25,7 +27,13 @@ from saikoku.outreach.lists.selectors import call_list_preview, normalise_filter
 from saikoku.outreach.models import Channel
 from saikoku.people.models import Resident
 from saikoku.sms.models import SmsCampaign, SmsMessage, SmsPayerPreference, SmsTemplate
-from saikoku.sms.policy import language_for_nationality, render
+from saikoku.sms.policy import (
+    PERSONAL_PLACEHOLDERS,
+    SAFE_PLACEHOLDERS,
+    language_for_nationality,
+    render,
+    unfilled_placeholders,
+)
 from saikoku.sms.templates import template_values
 from saikoku.sms.text import sms_count
 
@@ -72,6 +80,51 @@ MESSAGE_COLUMNS = (
 )
 
 
+def _campaign_problems(
+    template: SmsTemplate, *, filters: dict[str, Any], deadline: dt.date | None
+) -> dict[str, list[str]]:
+    """Why this template cannot be sent with these filters and values, by form field
+    (empty: it can). Checked at creation and again at approval."""
+    problems: dict[str, list[str]] = {}
+    # Every placeholder of every variant must get a value, through the same values and
+    # pattern the messages are rendered with (a stand-in payer for the per-payer ones).
+    stand_in = Resident(name="-")
+    missing: dict[str, None] = {}
+    for text in template.texts.all():
+        values = template_values(
+            template, language=text.language, deadline=deadline, payer=stand_in
+        )
+        missing.update(dict.fromkeys(unfilled_placeholders(text.body, values=values)))
+    if "deadline" in missing:
+        problems.setdefault("deadline", []).append(
+            _("テンプレートの本文に {deadline}（期限日）があります。期限日を入力してください。")
+        )
+    labels = {**SAFE_PLACEHOLDERS, **PERSONAL_PLACEHOLDERS}
+    others = [name for name in missing if name != "deadline"]
+    if others:
+        problems.setdefault("template", []).append(
+            _("差込項目 %(names)s に入れる値がありません。テンプレートを直してください。")
+            % {"names": "、".join(f"{{{n}}}（{labels.get(n, n)}）" for n in others)}
+        )
+    # The template's department signs the message and gives the callback number: the
+    # levies (none chosen: all of them) must all be that department's.
+    owned = DEPARTMENT_LEVIES.get(template.department, ())
+    chosen = filters.get("levies") or list(Levy.values)
+    if not set(chosen) <= set(owned):
+        problems.setdefault("levies", []).append(
+            _(
+                "テンプレート「%(name)s」は%(department)sのものです。"
+                "税目は%(levies)sだけを選んでください。"
+            )
+            % {
+                "name": template.name,
+                "department": template.get_department_display(),
+                "levies": "、".join(str(Levy(code).label) for code in owned),
+            }
+        )
+    return problems
+
+
 def _first_phones(payer_ids: list[int]) -> dict[int, tuple[int, str, str]]:
     """payer -> (phone id, E.164, nationality): the first usable mobile number of each
     payer, in one pass over the ward's usable numbers (no list of ids sent to the
@@ -111,6 +164,9 @@ def sms_campaign_create(
     if not name.strip():
         raise ValidationError(_("キャンペーン名を入力してください。"))
     f = normalise_filters(filters)
+    problems = _campaign_problems(template, filters=f, deadline=deadline)
+    if problems:
+        raise ValidationError(problems)
     preview = call_list_preview(filters=f, now=now, channel=Channel.SMS)
     excluded = {code: n for code, n in preview.excluded.items() if n}
     # Highest priority first: when a household shares a number, the payer the call
@@ -254,6 +310,14 @@ def sms_campaign_approve(
         ):
             raise ValidationError(
                 _("テンプレートが作成後に変更されました。キャンペーンを作り直してください。")
+            )
+        problems = _campaign_problems(
+            template, filters=campaign.filters, deadline=campaign.deadline
+        )
+        if problems:
+            raise ValidationError(
+                [m for messages in problems.values() for m in messages]
+                + [_("キャンペーンを作り直してください。")]
             )
         campaign.status = SmsCampaign.Status.RUNNING
         campaign.approved_by = actor

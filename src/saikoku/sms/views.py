@@ -63,6 +63,15 @@ def _errors_into(form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
+def _campaign_errors_into(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for key, errors in error.error_dict.items():
+            for e in errors:
+                form.add_error(key if key in form.fields else None, e)
+    else:
+        form.add_error(None, error)
+
+
 @require_GET
 @capability_required(Capability.READ_SMS)
 def sms_index(request: AuthenticatedRequest) -> HttpResponse:
@@ -234,7 +243,7 @@ def sms_campaign_new(request: AuthenticatedRequest) -> HttpResponse:
                         client_addr=client_address(request),
                     )
                 except ValidationError as error:
-                    form.add_error("name", error)
+                    _campaign_errors_into(form, error)
                 else:
                     messages.success(
                         request, _("キャンペーンを作成しました。別の担当者の承認を待っています。")

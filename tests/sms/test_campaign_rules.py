@@ -1,0 +1,127 @@
+"""What a campaign must have before it is created or approved: a value for every
+placeholder, levies of the template's department, recipients, a start not in the past;
+and what its page tells the person who approves it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from saikoku.sms.campaigns import sms_campaign_approve, sms_campaign_create
+from saikoku.sms.models import SmsCampaign
+from saikoku.sms.templates import sms_template_approve, sms_template_save
+from support.personas import logged_in_client
+from support.sms_package import NOW
+
+DEADLINE_BODY = (
+    "{department}からのお知らせです。{deadline}までにお支払いがない場合は{callback_number}へ。"
+)
+
+
+def _template(supervisor, ward_admin, *, department="tax", texts=None):
+    template = sms_template_save(
+        actor=supervisor,
+        name="期限つき",
+        department=department,
+        texts=texts or {"ja": DEADLINE_BODY},
+    )
+    return sms_template_approve(actor=ward_admin, template=template, version=template.version)
+
+
+def _create(actor, template, **kwargs):
+    return sms_campaign_create(
+        actor=actor,
+        name="12月のお知らせ",
+        template=template,
+        filters=kwargs.pop("filters", {"levies": ["RT"]}),
+        scheduled_at=kwargs.pop("scheduled_at", NOW),
+        **kwargs,
+    )
+
+
+def test_a_deadline_placeholder_needs_the_campaign_deadline(sms_payers, supervisor, ward_admin):
+    template = _template(supervisor, ward_admin)
+    with pytest.raises(ValidationError) as refused:
+        _create(supervisor, template)
+    assert "期限日を入力してください" in str(refused.value.message_dict["deadline"])
+    campaign = _create(supervisor, template, deadline=dt.date(2025, 12, 10))
+    assert "令和7年12月10日までに" in campaign.messages.first().text
+
+
+def test_a_placeholder_of_any_variant_counts(sms_payers, supervisor, ward_admin):
+    template = _template(
+        supervisor,
+        ward_admin,
+        texts={"ja": "{department}からです。", "en": "Pay by {deadline}. {department}"},
+    )
+    with pytest.raises(ValidationError) as refused:
+        _create(supervisor, template)
+    assert "deadline" in refused.value.message_dict
+
+
+def test_a_personal_placeholder_never_filled_is_refused(sms_payers, supervisor, ward_admin):
+    from saikoku.sms.templates import sms_template_policy
+
+    template = sms_template_save(
+        actor=supervisor, name="額", department="tax", texts={"ja": "{department}です。"}
+    )
+    template = sms_template_policy(
+        actor=ward_admin, template=template, allowed_personal=["amount"], allowed_domain=""
+    )
+    template = sms_template_save(
+        actor=supervisor,
+        template=template,
+        name="額",
+        department="tax",
+        texts={"ja": "{department}です。未納額は{amount}です。"},
+    )
+    template = sms_template_approve(actor=ward_admin, template=template, version=template.version)
+    with pytest.raises(ValidationError) as refused:
+        _create(supervisor, template)
+    assert "{amount}（未納額）" in str(refused.value.message_dict["template"])
+
+
+def test_approval_refuses_a_campaign_whose_placeholders_lack_values(
+    sms_payers, supervisor, supervisor2, ward_admin
+):
+    # A campaign written before the rule: the approval is the backstop.
+    template = _template(supervisor, ward_admin)
+    campaign = _create(supervisor, template, deadline=dt.date(2025, 12, 10))
+    SmsCampaign.objects.filter(pk=campaign.pk).update(deadline=None)
+    campaign.refresh_from_db()
+    with pytest.raises(ValidationError, match="期限日"):
+        sms_campaign_approve(actor=supervisor2, campaign=campaign)
+    campaign.refresh_from_db()
+    assert campaign.status == SmsCampaign.Status.PENDING
+
+
+@pytest.mark.parametrize("levies", [["NH"], ["RT", "NH"], []])
+def test_a_tax_template_is_only_for_tax_levies(sms_payers, supervisor, approved_template, levies):
+    with pytest.raises(ValidationError) as refused:
+        _create(supervisor, approved_template, filters={"levies": levies})
+    message = str(refused.value.message_dict["levies"])
+    assert "税務課のものです" in message
+    assert "特別区民税・都民税・森林環境税、軽自動車税（種別割）" in message
+
+
+def test_an_nhi_template_is_refused_for_resident_tax(sms_payers, supervisor, ward_admin):
+    template = _template(
+        supervisor, ward_admin, department="nhi", texts={"ja": "{department}です。"}
+    )
+    with pytest.raises(ValidationError, match="医療保険年金課のものです"):
+        _create(supervisor, template, filters={"levies": ["RT"]})
+
+
+def test_the_form_shows_the_refusals_next_to_their_fields(sms_payers, supervisor, ward_admin):
+    template = _template(supervisor, ward_admin)
+    client = logged_in_client(supervisor)
+    response = client.post(
+        "/sms/campaigns/new/", {"name": "x", "template": template.pk, "levies": ["NH"]}
+    )
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert "期限日を入力してください" in str(form.errors["deadline"])
+    assert "税務課のものです" in str(form.errors["levies"])
+    assert not SmsCampaign.objects.exists()
