@@ -125,3 +125,36 @@ def test_the_form_shows_the_refusals_next_to_their_fields(sms_payers, supervisor
     assert "期限日を入力してください" in str(form.errors["deadline"])
     assert "税務課のものです" in str(form.errors["levies"])
     assert not SmsCampaign.objects.exists()
+
+
+def test_the_campaign_page_shows_what_will_be_sent(sms_payers, supervisor, supervisor2, ward_admin):
+    template = _template(supervisor, ward_admin)
+    campaign = _create(
+        supervisor,
+        template,
+        filters={"levies": ["RT"], "first_time": True, "balance_min": 10000},
+        deadline=dt.date(2025, 12, 10),
+    )
+    page = logged_in_client(supervisor2).get(f"/sms/campaigns/{campaign.pk}/").content.decode()
+    assert "特別区民税・都民税・森林環境税" in page
+    assert "初めての滞納者" in page
+    assert "滞納額（円以上）</dt><dd>10,000" in page
+    assert "令和7年12月10日" in page
+    assert "期限つき" in page
+    sent = campaign.messages.filter(language="ja").first().text
+    assert f'<pre class="sms-preview" data-sample>{sent}</pre>' in page
+    assert f"/ {campaign.messages.first().segments} 通分" in page
+
+
+def test_the_template_page_shows_every_variant_before_the_approval(supervisor, ward_admin):
+    template = sms_template_save(
+        actor=supervisor,
+        name="二言語",
+        department="tax",
+        texts={"ja": "{department}からです。", "en": "From the {department}."},
+    )
+    page = logged_in_client(ward_admin).get(f"/sms/templates/{template.pk}/").content.decode()
+    texts = page.index("data-texts")
+    assert page.index("{department}からです。", texts) < page.index("data-approve")
+    assert page.index("From the {department}.", texts) < page.index("data-approve")
+    assert page.index("英語", texts) < page.index("data-approve")

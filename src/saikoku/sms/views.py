@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from saikoku.core.audit import client_address
 from saikoku.core.permissions import AuthenticatedRequest, capability_required, payer_for_user
 from saikoku.core.roles import Capability, user_can
+from saikoku.outreach.lists.forms import filter_descriptions
 from saikoku.outreach.lists.selectors import call_list_preview, preview_excluded_rows
 from saikoku.outreach.models import Channel, ContactPreference
 from saikoku.sms.campaigns import (
@@ -39,7 +40,7 @@ from saikoku.sms.forms import (
     TemplatePolicyForm,
 )
 from saikoku.sms.models import SmsCampaign, SmsPayerPreference, SmsTemplate
-from saikoku.sms.policy import SAFE_PLACEHOLDERS, footer_units
+from saikoku.sms.policy import LANGUAGES, SAFE_PLACEHOLDERS, footer_units
 from saikoku.sms.preferences import sms_preference_record
 from saikoku.sms.reports import CallbackRefused, sms_delivery_report
 from saikoku.sms.selectors import (
@@ -159,6 +160,7 @@ def sms_template_detail(request: AuthenticatedRequest, template_id: int) -> Http
         )
     context = {
         "template": template,
+        "texts": [(LANGUAGES.get(code, code), body) for code, body in texts.items()],
         "form": form,
         "preview_form": preview_form,
         "preview": preview,
@@ -272,6 +274,10 @@ def sms_campaign_detail(request: AuthenticatedRequest, campaign_id: int) -> Http
     )
     context = {
         "campaign": campaign,
+        "filters": filter_descriptions(campaign.filters),
+        "sample": sms_template_preview(
+            request.user, campaign.template, language="ja", deadline=campaign.deadline
+        ),
         "progress": campaign_progress([campaign.pk])[campaign.pk],
         "excluded": _excluded_labels(campaign.excluded_counts),
         "may_approve": user_can(request.user, Capability.APPROVE_SMS_CAMPAIGNS)
