@@ -158,3 +158,43 @@ def test_the_template_page_shows_every_variant_before_the_approval(supervisor, w
     assert page.index("{department}からです。", texts) < page.index("data-approve")
     assert page.index("From the {department}.", texts) < page.index("data-approve")
     assert page.index("英語", texts) < page.index("data-approve")
+
+
+def test_a_campaign_with_no_recipients_is_refused(sms_payers, supervisor, approved_template):
+    with pytest.raises(ValidationError, match="送信対象が0件です"):
+        _create(supervisor, approved_template, filters={"levies": ["RT"], "balance_min": 10**8})
+    assert not SmsCampaign.objects.exists()
+
+
+def test_a_start_in_the_past_is_refused(sms_payers, supervisor, approved_template):
+    with pytest.raises(ValidationError) as refused:
+        _create(supervisor, approved_template, scheduled_at=NOW - dt.timedelta(hours=1))
+    assert "過去です" in str(refused.value.message_dict["scheduled_at"])
+
+
+def test_no_start_time_means_as_soon_as_the_window_allows_and_the_page_says_so(
+    sms_payers, supervisor, approved_template
+):
+    campaign = _create(supervisor, approved_template, scheduled_at=None)
+    page = logged_in_client(supervisor).get(f"/sms/campaigns/{campaign.pk}/").content.decode()
+    assert "指定なし（承認後、送信時間帯に入りしだい）" in page
+
+
+def test_an_approved_campaign_outside_the_window_says_when_it_starts(
+    sms_payers, supervisor, supervisor2, approved_template, clock
+):
+    campaign = _create(supervisor, approved_template)
+    sms_campaign_approve(actor=supervisor2, campaign=campaign)
+    clock.move_to(dt.datetime(2025, 11, 21, 20, 30, tzinfo=NOW.tzinfo))  # a Friday evening
+    page = logged_in_client(supervisor).get(f"/sms/campaigns/{campaign.pk}/").content.decode()
+    # Saturday, Sunday and the 24th (振替休日) are closed.
+    assert "送信時間帯外のため待機中（次の開始: 11月25日 9:00）" in page
+
+
+def test_an_approved_campaign_before_its_start_says_so(
+    sms_payers, supervisor, supervisor2, approved_template
+):
+    campaign = _create(supervisor, approved_template, scheduled_at=NOW + dt.timedelta(hours=2))
+    sms_campaign_approve(actor=supervisor2, campaign=campaign)
+    page = logged_in_client(supervisor).get(f"/sms/campaigns/{campaign.pk}/").content.decode()
+    assert "送信開始日時まで待機中（次の開始: 11月20日 12:00）" in page

@@ -148,7 +148,7 @@ def sms_campaign_create(
     name: str,
     template: SmsTemplate,
     filters: dict[str, Any],
-    scheduled_at: dt.datetime,
+    scheduled_at: dt.datetime | None,
     deadline: dt.date | None = None,
     now: dt.datetime | None = None,
     client_addr: str = "",
@@ -156,9 +156,21 @@ def sms_campaign_create(
     """Builds a campaign: the audience from the call lists' filters through the one
     eligibility function (channel "sms": mobile numbers, the wish not to be texted),
     one message per number (a number shared in a household gets one), the exclusions
-    counted by rule. It waits for a second person's approval."""
+    counted by rule. It waits for a second person's approval. No start time: as soon
+    as the send window allows after the approval."""
     _require(actor, Capability.RUN_SMS_CAMPAIGNS)
     now = now or timezone.now()
+    if scheduled_at is None:
+        scheduled_at = now
+    # The form gives minutes: the minute that is running now is not in the past.
+    elif scheduled_at < now.replace(second=0, microsecond=0):
+        raise ValidationError(
+            {
+                "scheduled_at": _(
+                    "送信開始日時が過去です。これからの日時を入力するか、空欄にしてください。"
+                )
+            }
+        )
     if template.status != SmsTemplate.Status.APPROVED:
         raise ValidationError(_("承認済みのテンプレートを選んでください。"))
     if not name.strip():
@@ -261,6 +273,9 @@ def sms_campaign_create(
                     None,
                 )
             )
+        if not rows:
+            # Raised inside the transaction: the campaign row is not kept.
+            raise ValidationError(_("送信対象が0件です。抽出条件を見直してください。"))
         upsert(SmsMessage, MESSAGE_COLUMNS, rows, unique=("campaign", "to"), fresh=True)
         if shared:
             excluded["shared_number"] = shared

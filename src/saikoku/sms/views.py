@@ -45,6 +45,7 @@ from saikoku.sms.preferences import sms_preference_record
 from saikoku.sms.reports import CallbackRefused, sms_delivery_report
 from saikoku.sms.selectors import (
     campaign_progress,
+    campaign_waiting,
     sms_campaigns,
     sms_template_preview,
     sms_templates,
@@ -240,7 +241,7 @@ def sms_campaign_new(request: AuthenticatedRequest) -> HttpResponse:
                         name=form.cleaned_data["name"] or "",
                         template=template,
                         filters=form.filters(),
-                        scheduled_at=form.cleaned_data.get("scheduled_at") or now,
+                        scheduled_at=form.cleaned_data.get("scheduled_at"),
                         deadline=form.cleaned_data.get("deadline"),
                         client_addr=client_address(request),
                     )
@@ -279,6 +280,7 @@ def sms_campaign_detail(request: AuthenticatedRequest, campaign_id: int) -> Http
             request.user, campaign.template, language="ja", deadline=campaign.deadline
         ),
         "progress": campaign_progress([campaign.pk])[campaign.pk],
+        "waiting": campaign_waiting(campaign, now=timezone.now()),
         "excluded": _excluded_labels(campaign.excluded_counts),
         "may_approve": user_can(request.user, Capability.APPROVE_SMS_CAMPAIGNS)
         and campaign.created_by_id != request.user.pk,
