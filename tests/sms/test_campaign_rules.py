@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from saikoku.sms.campaigns import sms_campaign_approve, sms_campaign_create
 from saikoku.sms.models import SmsCampaign
@@ -198,3 +198,47 @@ def test_an_approved_campaign_before_its_start_says_so(
     sms_campaign_approve(actor=supervisor2, campaign=campaign)
     page = logged_in_client(supervisor).get(f"/sms/campaigns/{campaign.pk}/").content.decode()
     assert "送信開始日時まで待機中（次の開始: 11月20日 12:00）" in page
+
+
+def test_cancel_asks_first_and_names_the_texts_not_sent(
+    sms_payers, supervisor, supervisor2, approved_template
+):
+    campaign = _create(supervisor, approved_template)
+    queued = campaign.messages.count()
+    client = logged_in_client(supervisor)
+    url = f"/sms/campaigns/{campaign.pk}/cancel/"
+    first = client.post(url)
+    assert first.status_code == 200
+    assert f"まだ送信していない{queued}通は送信されません" in first.content.decode()
+    campaign.refresh_from_db()
+    assert campaign.status == SmsCampaign.Status.PENDING
+    client.post(url, {"confirm": "1"})
+    campaign.refresh_from_db()
+    assert campaign.status == SmsCampaign.Status.CANCELLED
+    assert set(campaign.messages.values_list("status", flat=True)) == {"cancelled"}
+
+
+def test_a_ward_admin_who_approves_can_pause_and_cancel(
+    sms_payers, supervisor, ward_admin, approved_template
+):
+    campaign = _create(supervisor, approved_template)
+    client = logged_in_client(ward_admin)
+    sms_campaign_approve(actor=ward_admin, campaign=campaign)
+    page = client.get(f"/sms/campaigns/{campaign.pk}/").content.decode()
+    assert "data-pause" in page and "data-cancel" in page
+    client.post(f"/sms/campaigns/{campaign.pk}/pause/")
+    campaign.refresh_from_db()
+    assert campaign.status == SmsCampaign.Status.PAUSED
+    # Resuming stays the supervisors' (the ones who run campaigns).
+    assert client.post(f"/sms/campaigns/{campaign.pk}/resume/").status_code == 403
+    client.post(f"/sms/campaigns/{campaign.pk}/cancel/", {"confirm": "1"})
+    campaign.refresh_from_db()
+    assert campaign.status == SmsCampaign.Status.CANCELLED
+
+
+def test_an_operator_cannot_stop_a_campaign(sms_payers, supervisor, operator, approved_template):
+    from saikoku.sms.campaigns import sms_campaign_pause
+
+    campaign = _create(supervisor, approved_template)
+    with pytest.raises(PermissionDenied):
+        sms_campaign_pause(actor=operator, campaign=campaign)

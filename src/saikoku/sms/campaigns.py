@@ -351,9 +351,15 @@ def sms_campaign_approve(
 
 
 def _control(
-    *, actor: User, campaign: SmsCampaign, to: str, allowed_from: tuple[str, ...], client_addr: str
+    *,
+    actor: User,
+    campaign: SmsCampaign,
+    to: str,
+    allowed_from: tuple[str, ...],
+    capability: Capability,
+    client_addr: str,
 ) -> SmsCampaign:
-    _require(actor, Capability.RUN_SMS_CAMPAIGNS)
+    _require(actor, capability)
     with transaction.atomic(durable=True):
         campaign = SmsCampaign.objects.select_for_update().get(pk=campaign.pk)
         if campaign.status not in allowed_from:
@@ -387,6 +393,7 @@ def sms_campaign_pause(*, actor: User, campaign: SmsCampaign, client_addr: str =
         actor=actor,
         campaign=campaign,
         to=SmsCampaign.Status.PAUSED,
+        capability=Capability.STOP_SMS_CAMPAIGNS,
         allowed_from=(SmsCampaign.Status.RUNNING,),
         client_addr=client_addr,
     )
@@ -399,6 +406,7 @@ def sms_campaign_resume(
         actor=actor,
         campaign=campaign,
         to=SmsCampaign.Status.RUNNING,
+        capability=Capability.RUN_SMS_CAMPAIGNS,
         allowed_from=(SmsCampaign.Status.PAUSED,),
         client_addr=client_addr,
     )
@@ -411,6 +419,7 @@ def sms_campaign_cancel(
         actor=actor,
         campaign=campaign,
         to=SmsCampaign.Status.CANCELLED,
+        capability=Capability.STOP_SMS_CAMPAIGNS,
         allowed_from=(
             SmsCampaign.Status.PENDING,
             SmsCampaign.Status.RUNNING,

@@ -42,6 +42,8 @@ class CampaignProgress:
     dropped: int = 0
     cancelled: int = 0
     remaining: int = 0
+    # Not handed to the provider yet: what a cancel keeps from being sent.
+    queued: int = 0
 
 
 def campaign_waiting(campaign: SmsCampaign, *, now: dt.datetime) -> str:
@@ -79,6 +81,7 @@ def campaign_progress(campaign_ids: list[int]) -> dict[int, CampaignProgress]:
             dropped=Count("pk", filter=Q(status=s.DROPPED)),
             cancelled=Count("pk", filter=Q(status=s.CANCELLED)),
             remaining=Count("pk", filter=Q(status__in=(s.QUEUED, s.SENDING))),
+            queued=Count("pk", filter=Q(status=s.QUEUED)),
         )
         .order_by()
     )

@@ -285,6 +285,7 @@ def sms_campaign_detail(request: AuthenticatedRequest, campaign_id: int) -> Http
         "may_approve": user_can(request.user, Capability.APPROVE_SMS_CAMPAIGNS)
         and campaign.created_by_id != request.user.pk,
         "may_run": user_can(request.user, Capability.RUN_SMS_CAMPAIGNS),
+        "may_stop": user_can(request.user, Capability.STOP_SMS_CAMPAIGNS),
         "nav": "sms",
     }
     if request.htmx:
@@ -301,9 +302,9 @@ def _excluded_labels(counts: dict[str, int]) -> list[tuple[str, int]]:
 
 _CONTROLS = {
     "approve": (Capability.APPROVE_SMS_CAMPAIGNS, sms_campaign_approve),
-    "pause": (Capability.RUN_SMS_CAMPAIGNS, sms_campaign_pause),
+    "pause": (Capability.STOP_SMS_CAMPAIGNS, sms_campaign_pause),
     "resume": (Capability.RUN_SMS_CAMPAIGNS, sms_campaign_resume),
-    "cancel": (Capability.RUN_SMS_CAMPAIGNS, sms_campaign_cancel),
+    "cancel": (Capability.STOP_SMS_CAMPAIGNS, sms_campaign_cancel),
 }
 
 
@@ -312,7 +313,8 @@ _CONTROLS = {
 def sms_campaign_control(
     request: AuthenticatedRequest, campaign_id: int, action: str
 ) -> HttpResponse:
-    """Approve (four eyes), pause, resume or cancel; the service checks the role."""
+    """Approve (four eyes), pause, resume or cancel; the service checks the role. A
+    cancel first answers with its confirmation (how many texts will not be sent)."""
     campaign = get_object_or_404(SmsCampaign, pk=campaign_id)
     if action not in _CONTROLS:
         return HttpResponse(status=404)
@@ -320,6 +322,16 @@ def sms_campaign_control(
     assert callable(service)
     if not user_can(request.user, capability):
         return HttpResponse(status=403)
+    if action == "cancel" and request.POST.get("confirm") != "1":
+        return render(
+            request,
+            "sms/campaign_cancel.html",
+            {
+                "campaign": campaign,
+                "progress": campaign_progress([campaign.pk])[campaign.pk],
+                "nav": "sms",
+            },
+        )
     try:
         service(actor=request.user, campaign=campaign, client_addr=client_address(request))
     except ValidationError as error:
