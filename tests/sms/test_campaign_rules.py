@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 
 from saikoku.sms.campaigns import sms_campaign_approve, sms_campaign_create
 from saikoku.sms.models import SmsCampaign
@@ -242,3 +243,22 @@ def test_an_operator_cannot_stop_a_campaign(sms_payers, supervisor, operator, ap
     campaign = _create(supervisor, approved_template)
     with pytest.raises(PermissionDenied):
         sms_campaign_pause(actor=operator, campaign=campaign)
+
+
+def test_the_sms_builder_speaks_of_texts_and_mobile_numbers(sms_payers, supervisor):
+    client = logged_in_client(supervisor)
+    page = client.get("/sms/campaigns/new/").content.decode()
+    assert "送信対象" in page and "優先度の分布（送信対象）" in page
+    assert "架電対象" not in page
+    assert "携帯番号なし" in page and "有効な電話番号なし" not in page
+    calls = client.get(reverse("call_list_new")).content.decode()
+    assert "架電対象" in calls and "有効な電話番号なし" in calls
+
+
+def test_the_campaign_page_names_mobile_numbers_and_explains_its_counts(
+    sms_payers, supervisor, approved_template
+):
+    campaign = _create(supervisor, approved_template)
+    page = logged_in_client(supervisor).get(f"/sms/campaigns/{campaign.pk}/").content.decode()
+    assert "携帯番号なし" in page and "有効な電話番号なし" not in page
+    assert "抽出件数は条件に合う納付義務者の数" in page

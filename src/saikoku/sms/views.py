@@ -258,7 +258,8 @@ def sms_campaign_new(request: AuthenticatedRequest) -> HttpResponse:
     context = {
         "form": form,
         "preview": preview,
-        "excluded": preview_excluded_rows(preview),
+        "excluded": preview_excluded_rows(preview, channel=Channel.SMS),
+        "channel": Channel.SMS.value,
         "nav": "sms",
     }
     if request.htmx:
@@ -294,10 +295,13 @@ def sms_campaign_detail(request: AuthenticatedRequest, campaign_id: int) -> Http
 
 
 def _excluded_labels(counts: dict[str, int]) -> list[tuple[str, int]]:
-    from saikoku.outreach.eligibility import EXCLUSION_RULES
+    from saikoku.outreach.eligibility import exclusion_label
 
-    labels = {**EXCLUSION_RULES, "shared_number": _("同じ番号に送信済み（世帯で共有）")}
-    return [(str(labels.get(code, code)), n) for code, n in counts.items()]
+    shared = _("同じ番号に送信済み（世帯で共有）")
+    return [
+        (shared if code == "shared_number" else exclusion_label(code, channel=Channel.SMS), n)
+        for code, n in counts.items()
+    ]
 
 
 _CONTROLS = {
