@@ -31,7 +31,7 @@ def _create(actor, template, **kwargs):
         actor=actor,
         name="11月のお知らせ",
         template=template,
-        filters=kwargs.pop("filters", {}),
+        filters=kwargs.pop("filters", {"levies": ["RT"]}),
         scheduled_at=kwargs.pop("scheduled_at", NOW),
         **kwargs,
     )

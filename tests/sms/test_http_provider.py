@@ -95,7 +95,7 @@ def approved_campaign(sms_payers, supervisor, supervisor2, approved_template, se
         actor=supervisor,
         name="c",
         template=approved_template,
-        filters={},
+        filters={"levies": ["RT"]},
         scheduled_at=timezone.now(),
     )
     sms_campaign_approve(actor=supervisor2, campaign=campaign)

@@ -116,7 +116,11 @@ def test_a_campaign_through_the_modem_is_delivered_by_its_status_reports(
     from support.sms_package import NOW
 
     campaign = sms_campaign_create(
-        actor=supervisor, name="m", template=approved_template, filters={}, scheduled_at=NOW
+        actor=supervisor,
+        name="m",
+        template=approved_template,
+        filters={"levies": ["RT"]},
+        scheduled_at=NOW,
     )
     sms_campaign_approve(actor=supervisor2, campaign=campaign)
     sms_dispatch_run(campaign.pk, worker_id="t", provider=provider)

@@ -47,7 +47,7 @@ def test_a_send_failure_increments_the_failed_counter(
         actor=supervisor,
         name="11月のお知らせ",
         template=approved_template,
-        filters={},
+        filters={"levies": ["RT"]},
         scheduled_at=NOW,
     )
     sms_campaign_approve(actor=supervisor2, campaign=campaign)

@@ -98,7 +98,11 @@ def _campaign(author, checker, template) -> int:
 
     started = time.monotonic()
     campaign = sms_campaign_create(
-        actor=author, name="worker", template=template, filters={}, scheduled_at=timezone.now()
+        actor=author,
+        name="worker",
+        template=template,
+        filters={"levies": ["RT"]},
+        scheduled_at=timezone.now(),
     )
     build_seconds = time.monotonic() - started
     sms_campaign_approve(actor=checker, campaign=campaign)

@@ -70,8 +70,10 @@ class Capability(StrEnum):
     WRITE_SMS_TEMPLATES = "write_sms_templates"
     # Approve SMS templates, allow personal placeholders or a published URL domain.
     APPROVE_SMS_TEMPLATES = "approve_sms_templates"
-    # Create, schedule, pause, resume and cancel SMS campaigns.
+    # Create, schedule and resume SMS campaigns.
     RUN_SMS_CAMPAIGNS = "run_sms_campaigns"
+    # Pause or cancel an SMS campaign: whoever approves sending can also stop it.
+    STOP_SMS_CAMPAIGNS = "stop_sms_campaigns"
     # Approve another person's SMS campaign before it is sent (four eyes).
     APPROVE_SMS_CAMPAIGNS = "approve_sms_campaigns"
     # Record a payer's wish not to be texted and their language for texts.
@@ -123,6 +125,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             C.READ_SMS,
             C.WRITE_SMS_TEMPLATES,
             C.RUN_SMS_CAMPAIGNS,
+            C.STOP_SMS_CAMPAIGNS,
             C.APPROVE_SMS_CAMPAIGNS,
             C.RECORD_SMS_PREFERENCES,
             C.ANSWER_INBOUND,
@@ -163,6 +166,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             C.READ_SMS,
             C.APPROVE_SMS_TEMPLATES,
             C.APPROVE_SMS_CAMPAIGNS,
+            C.STOP_SMS_CAMPAIGNS,
             C.RECORD_SMS_PREFERENCES,
             C.READ_REPORTS,
             C.PRODUCE_MONTHLY_REPORT,

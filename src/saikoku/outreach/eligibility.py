@@ -49,6 +49,7 @@ __all__ = [
     "callable_payer_ids",
     "callable_phones",
     "do_not_contact",
+    "exclusion_label",
     "exclusions_for_payer",
     "exclusions_for_payers",
     "exclusions_from_hits",
@@ -77,6 +78,18 @@ EXCLUSION_RULES: dict[str, StrOrPromise] = {
     # 返戻郵便: the address is in doubt until the back office or the ward settles it.
     "returned_mail": _("返戻郵便が未解決"),
 }
+
+# A rule named differently when the audience is texted: for SMS only a mobile
+# number counts.
+_SMS_RULE_LABELS: dict[str, StrOrPromise] = {"no_callable_number": _("携帯番号なし")}
+
+
+def exclusion_label(code: str, *, channel: str = Channel.OUTBOUND_CALL) -> str:
+    """The label of an exclusion rule for this channel (the code itself if unknown)."""
+    if channel == Channel.SMS and code in _SMS_RULE_LABELS:
+        return str(_SMS_RULE_LABELS[code])
+    return str(EXCLUSION_RULES.get(code, code))
+
 
 CHANNELS = (Channel.OUTBOUND_CALL.value, Channel.SMS.value)
 

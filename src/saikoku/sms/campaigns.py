@@ -17,7 +17,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from saikoku.arrears.models import Levy
 from saikoku.core.audit import audit_record
+from saikoku.core.models import DEPARTMENT_LEVIES
 from saikoku.core.roles import Capability, user_can
 from saikoku.interchange.upsert import datetime_value, upsert
 from saikoku.outreach.eligibility import callable_phones
@@ -25,7 +27,13 @@ from saikoku.outreach.lists.selectors import call_list_preview, normalise_filter
 from saikoku.outreach.models import Channel
 from saikoku.people.models import Resident
 from saikoku.sms.models import SmsCampaign, SmsMessage, SmsPayerPreference, SmsTemplate
-from saikoku.sms.policy import language_for_nationality, render
+from saikoku.sms.policy import (
+    PERSONAL_PLACEHOLDERS,
+    SAFE_PLACEHOLDERS,
+    language_for_nationality,
+    render,
+    unfilled_placeholders,
+)
 from saikoku.sms.templates import template_values
 from saikoku.sms.text import sms_count
 
@@ -72,6 +80,51 @@ MESSAGE_COLUMNS = (
 )
 
 
+def _campaign_problems(
+    template: SmsTemplate, *, filters: dict[str, Any], deadline: dt.date | None
+) -> dict[str, list[str]]:
+    """Why this template cannot be sent with these filters and values, by form field
+    (empty: it can). Checked at creation and again at approval."""
+    problems: dict[str, list[str]] = {}
+    # Every placeholder of every variant must get a value, through the same values and
+    # pattern the messages are rendered with (a stand-in payer for the per-payer ones).
+    stand_in = Resident(name="-")
+    missing: dict[str, None] = {}
+    for text in template.texts.all():
+        values = template_values(
+            template, language=text.language, deadline=deadline, payer=stand_in
+        )
+        missing.update(dict.fromkeys(unfilled_placeholders(text.body, values=values)))
+    if "deadline" in missing:
+        problems.setdefault("deadline", []).append(
+            _("テンプレートの本文に {deadline}（期限日）があります。期限日を入力してください。")
+        )
+    labels = {**SAFE_PLACEHOLDERS, **PERSONAL_PLACEHOLDERS}
+    others = [name for name in missing if name != "deadline"]
+    if others:
+        problems.setdefault("template", []).append(
+            _("差込項目 %(names)s に入れる値がありません。テンプレートを直してください。")
+            % {"names": "、".join(f"{{{n}}}（{labels.get(n, n)}）" for n in others)}
+        )
+    # The template's department signs the message and gives the callback number: the
+    # levies (none chosen: all of them) must all be that department's.
+    owned = DEPARTMENT_LEVIES.get(template.department, ())
+    chosen = filters.get("levies") or list(Levy.values)
+    if not set(chosen) <= set(owned):
+        problems.setdefault("levies", []).append(
+            _(
+                "テンプレート「%(name)s」は%(department)sのものです。"
+                "税目は%(levies)sだけを選んでください。"
+            )
+            % {
+                "name": template.name,
+                "department": template.get_department_display(),
+                "levies": "、".join(str(Levy(code).label) for code in owned),
+            }
+        )
+    return problems
+
+
 def _first_phones(payer_ids: list[int]) -> dict[int, tuple[int, str, str]]:
     """payer -> (phone id, E.164, nationality): the first usable mobile number of each
     payer, in one pass over the ward's usable numbers (no list of ids sent to the
@@ -95,7 +148,7 @@ def sms_campaign_create(
     name: str,
     template: SmsTemplate,
     filters: dict[str, Any],
-    scheduled_at: dt.datetime,
+    scheduled_at: dt.datetime | None,
     deadline: dt.date | None = None,
     now: dt.datetime | None = None,
     client_addr: str = "",
@@ -103,14 +156,29 @@ def sms_campaign_create(
     """Builds a campaign: the audience from the call lists' filters through the one
     eligibility function (channel "sms": mobile numbers, the wish not to be texted),
     one message per number (a number shared in a household gets one), the exclusions
-    counted by rule. It waits for a second person's approval."""
+    counted by rule. It waits for a second person's approval. No start time: as soon
+    as the send window allows after the approval."""
     _require(actor, Capability.RUN_SMS_CAMPAIGNS)
     now = now or timezone.now()
+    if scheduled_at is None:
+        scheduled_at = now
+    # The form gives minutes: the minute that is running now is not in the past.
+    elif scheduled_at < now.replace(second=0, microsecond=0):
+        raise ValidationError(
+            {
+                "scheduled_at": _(
+                    "送信開始日時が過去です。これからの日時を入力するか、空欄にしてください。"
+                )
+            }
+        )
     if template.status != SmsTemplate.Status.APPROVED:
         raise ValidationError(_("承認済みのテンプレートを選んでください。"))
     if not name.strip():
         raise ValidationError(_("キャンペーン名を入力してください。"))
     f = normalise_filters(filters)
+    problems = _campaign_problems(template, filters=f, deadline=deadline)
+    if problems:
+        raise ValidationError(problems)
     preview = call_list_preview(filters=f, now=now, channel=Channel.SMS)
     excluded = {code: n for code, n in preview.excluded.items() if n}
     # Highest priority first: when a household shares a number, the payer the call
@@ -205,6 +273,9 @@ def sms_campaign_create(
                     None,
                 )
             )
+        if not rows:
+            # Raised inside the transaction: the campaign row is not kept.
+            raise ValidationError(_("送信対象が0件です。抽出条件を見直してください。"))
         upsert(SmsMessage, MESSAGE_COLUMNS, rows, unique=("campaign", "to"), fresh=True)
         if shared:
             excluded["shared_number"] = shared
@@ -255,6 +326,14 @@ def sms_campaign_approve(
             raise ValidationError(
                 _("テンプレートが作成後に変更されました。キャンペーンを作り直してください。")
             )
+        problems = _campaign_problems(
+            template, filters=campaign.filters, deadline=campaign.deadline
+        )
+        if problems:
+            raise ValidationError(
+                [m for messages in problems.values() for m in messages]
+                + [_("キャンペーンを作り直してください。")]
+            )
         campaign.status = SmsCampaign.Status.RUNNING
         campaign.approved_by = actor
         campaign.approved_at = now
@@ -272,9 +351,15 @@ def sms_campaign_approve(
 
 
 def _control(
-    *, actor: User, campaign: SmsCampaign, to: str, allowed_from: tuple[str, ...], client_addr: str
+    *,
+    actor: User,
+    campaign: SmsCampaign,
+    to: str,
+    allowed_from: tuple[str, ...],
+    capability: Capability,
+    client_addr: str,
 ) -> SmsCampaign:
-    _require(actor, Capability.RUN_SMS_CAMPAIGNS)
+    _require(actor, capability)
     with transaction.atomic(durable=True):
         campaign = SmsCampaign.objects.select_for_update().get(pk=campaign.pk)
         if campaign.status not in allowed_from:
@@ -308,6 +393,7 @@ def sms_campaign_pause(*, actor: User, campaign: SmsCampaign, client_addr: str =
         actor=actor,
         campaign=campaign,
         to=SmsCampaign.Status.PAUSED,
+        capability=Capability.STOP_SMS_CAMPAIGNS,
         allowed_from=(SmsCampaign.Status.RUNNING,),
         client_addr=client_addr,
     )
@@ -320,6 +406,7 @@ def sms_campaign_resume(
         actor=actor,
         campaign=campaign,
         to=SmsCampaign.Status.RUNNING,
+        capability=Capability.RUN_SMS_CAMPAIGNS,
         allowed_from=(SmsCampaign.Status.PAUSED,),
         client_addr=client_addr,
     )
@@ -332,6 +419,7 @@ def sms_campaign_cancel(
         actor=actor,
         campaign=campaign,
         to=SmsCampaign.Status.CANCELLED,
+        capability=Capability.STOP_SMS_CAMPAIGNS,
         allowed_from=(
             SmsCampaign.Status.PENDING,
             SmsCampaign.Status.RUNNING,

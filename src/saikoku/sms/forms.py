@@ -55,6 +55,7 @@ class CampaignForm(CallListFilterForm):
     scheduled_at = forms.DateTimeField(
         label=_("送信開始日時"),
         required=False,
+        help_text=_("空欄のときは、承認後に送信時間帯に入りしだい始めます。"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
     deadline = forms.DateField(

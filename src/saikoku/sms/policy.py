@@ -30,6 +30,7 @@ __all__ = [
     "placeholders_in",
     "render",
     "template_problems",
+    "unfilled_placeholders",
 ]
 
 # Japanese first: the variant used when the payer's language has none.
@@ -131,6 +132,16 @@ def render(body: str, *, language: str, values: dict[str, str]) -> str:
     """The message: the body with its placeholders filled, then the footer."""
     filled = _PLACEHOLDER.sub(lambda m: values.get(m.group(1).strip(), ""), body)
     return normalise_newlines(filled).strip() + "\n" + footer(language)
+
+
+def unfilled_placeholders(body: str, *, values: dict[str, str]) -> list[str]:
+    """The placeholders of `body` that render() would fill with nothing (the same
+    pattern and the same values as render)."""
+    return [
+        name
+        for name in dict.fromkeys(m.strip() for m in _PLACEHOLDER.findall(body))
+        if not values.get(name)
+    ]
 
 
 def _urls(text: str) -> list[str]:

@@ -10,11 +10,14 @@ from typing import Any
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from saikoku.core.audit import audit_record, client_address
+from saikoku.core.dates import TOKYO
 from saikoku.core.permissions import payer_for_user, payers_visible_to
 from saikoku.outreach.facts import unpaid_facts
 from saikoku.people.models import Resident
+from saikoku.sms.dispatch.window import next_send_window
 from saikoku.sms.models import SmsCampaign, SmsMessage, SmsTemplate
 from saikoku.sms.policy import render
 from saikoku.sms.templates import template_values
@@ -23,6 +26,7 @@ from saikoku.sms.text import sms_count
 __all__ = [
     "CampaignProgress",
     "campaign_progress",
+    "campaign_waiting",
     "sms_campaigns",
     "sms_template_preview",
     "sms_templates",
@@ -38,6 +42,28 @@ class CampaignProgress:
     dropped: int = 0
     cancelled: int = 0
     remaining: int = 0
+    # Not handed to the provider yet: what a cancel keeps from being sent.
+    queued: int = 0
+
+
+def campaign_waiting(campaign: SmsCampaign, *, now: dt.datetime) -> str:
+    """Why an approved campaign sends nothing right now, with its next start (the send
+    window of dispatch/window.py), or "" when it sends (or is not running)."""
+    if campaign.status != SmsCampaign.Status.RUNNING:
+        return ""
+    start = next_send_window(max(now, campaign.scheduled_at))
+    if start <= now:
+        return ""
+    local = start.astimezone(TOKYO)
+    at = _("%(month)s月%(day)s日 %(hour)s:%(minute)02d") % {
+        "month": local.month,
+        "day": local.day,
+        "hour": local.hour,
+        "minute": local.minute,
+    }
+    if campaign.scheduled_at > now and start == campaign.scheduled_at:
+        return _("送信開始日時まで待機中（次の開始: %(at)s）") % {"at": at}
+    return _("送信時間帯外のため待機中（次の開始: %(at)s）") % {"at": at}
 
 
 def campaign_progress(campaign_ids: list[int]) -> dict[int, CampaignProgress]:
@@ -55,6 +81,7 @@ def campaign_progress(campaign_ids: list[int]) -> dict[int, CampaignProgress]:
             dropped=Count("pk", filter=Q(status=s.DROPPED)),
             cancelled=Count("pk", filter=Q(status=s.CANCELLED)),
             remaining=Count("pk", filter=Q(status__in=(s.QUEUED, s.SENDING))),
+            queued=Count("pk", filter=Q(status=s.QUEUED)),
         )
         .order_by()
     )

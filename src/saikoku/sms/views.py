@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from saikoku.core.audit import client_address
 from saikoku.core.permissions import AuthenticatedRequest, capability_required, payer_for_user
 from saikoku.core.roles import Capability, user_can
+from saikoku.outreach.lists.forms import filter_descriptions
 from saikoku.outreach.lists.selectors import call_list_preview, preview_excluded_rows
 from saikoku.outreach.models import Channel, ContactPreference
 from saikoku.sms.campaigns import (
@@ -39,11 +40,12 @@ from saikoku.sms.forms import (
     TemplatePolicyForm,
 )
 from saikoku.sms.models import SmsCampaign, SmsPayerPreference, SmsTemplate
-from saikoku.sms.policy import SAFE_PLACEHOLDERS, footer_units
+from saikoku.sms.policy import LANGUAGES, SAFE_PLACEHOLDERS, footer_units
 from saikoku.sms.preferences import sms_preference_record
 from saikoku.sms.reports import CallbackRefused, sms_delivery_report
 from saikoku.sms.selectors import (
     campaign_progress,
+    campaign_waiting,
     sms_campaigns,
     sms_template_preview,
     sms_templates,
@@ -59,6 +61,15 @@ def _errors_into(form, error: ValidationError) -> None:
             field = f"text_{key}" if f"text_{key}" in form.fields else None
             for e in errors:
                 form.add_error(field, e)
+    else:
+        form.add_error(None, error)
+
+
+def _campaign_errors_into(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for key, errors in error.error_dict.items():
+            for e in errors:
+                form.add_error(key if key in form.fields else None, e)
     else:
         form.add_error(None, error)
 
@@ -150,6 +161,7 @@ def sms_template_detail(request: AuthenticatedRequest, template_id: int) -> Http
         )
     context = {
         "template": template,
+        "texts": [(LANGUAGES.get(code, code), body) for code, body in texts.items()],
         "form": form,
         "preview_form": preview_form,
         "preview": preview,
@@ -229,12 +241,12 @@ def sms_campaign_new(request: AuthenticatedRequest) -> HttpResponse:
                         name=form.cleaned_data["name"] or "",
                         template=template,
                         filters=form.filters(),
-                        scheduled_at=form.cleaned_data.get("scheduled_at") or now,
+                        scheduled_at=form.cleaned_data.get("scheduled_at"),
                         deadline=form.cleaned_data.get("deadline"),
                         client_addr=client_address(request),
                     )
                 except ValidationError as error:
-                    form.add_error("name", error)
+                    _campaign_errors_into(form, error)
                 else:
                     messages.success(
                         request, _("キャンペーンを作成しました。別の担当者の承認を待っています。")
@@ -246,7 +258,8 @@ def sms_campaign_new(request: AuthenticatedRequest) -> HttpResponse:
     context = {
         "form": form,
         "preview": preview,
-        "excluded": preview_excluded_rows(preview),
+        "excluded": preview_excluded_rows(preview, channel=Channel.SMS),
+        "channel": Channel.SMS.value,
         "nav": "sms",
     }
     if request.htmx:
@@ -263,11 +276,17 @@ def sms_campaign_detail(request: AuthenticatedRequest, campaign_id: int) -> Http
     )
     context = {
         "campaign": campaign,
+        "filters": filter_descriptions(campaign.filters),
+        "sample": sms_template_preview(
+            request.user, campaign.template, language="ja", deadline=campaign.deadline
+        ),
         "progress": campaign_progress([campaign.pk])[campaign.pk],
+        "waiting": campaign_waiting(campaign, now=timezone.now()),
         "excluded": _excluded_labels(campaign.excluded_counts),
         "may_approve": user_can(request.user, Capability.APPROVE_SMS_CAMPAIGNS)
         and campaign.created_by_id != request.user.pk,
         "may_run": user_can(request.user, Capability.RUN_SMS_CAMPAIGNS),
+        "may_stop": user_can(request.user, Capability.STOP_SMS_CAMPAIGNS),
         "nav": "sms",
     }
     if request.htmx:
@@ -276,17 +295,20 @@ def sms_campaign_detail(request: AuthenticatedRequest, campaign_id: int) -> Http
 
 
 def _excluded_labels(counts: dict[str, int]) -> list[tuple[str, int]]:
-    from saikoku.outreach.eligibility import EXCLUSION_RULES
+    from saikoku.outreach.eligibility import exclusion_label
 
-    labels = {**EXCLUSION_RULES, "shared_number": _("同じ番号に送信済み（世帯で共有）")}
-    return [(str(labels.get(code, code)), n) for code, n in counts.items()]
+    shared = _("同じ番号に送信済み（世帯で共有）")
+    return [
+        (shared if code == "shared_number" else exclusion_label(code, channel=Channel.SMS), n)
+        for code, n in counts.items()
+    ]
 
 
 _CONTROLS = {
     "approve": (Capability.APPROVE_SMS_CAMPAIGNS, sms_campaign_approve),
-    "pause": (Capability.RUN_SMS_CAMPAIGNS, sms_campaign_pause),
+    "pause": (Capability.STOP_SMS_CAMPAIGNS, sms_campaign_pause),
     "resume": (Capability.RUN_SMS_CAMPAIGNS, sms_campaign_resume),
-    "cancel": (Capability.RUN_SMS_CAMPAIGNS, sms_campaign_cancel),
+    "cancel": (Capability.STOP_SMS_CAMPAIGNS, sms_campaign_cancel),
 }
 
 
@@ -295,7 +317,8 @@ _CONTROLS = {
 def sms_campaign_control(
     request: AuthenticatedRequest, campaign_id: int, action: str
 ) -> HttpResponse:
-    """Approve (four eyes), pause, resume or cancel; the service checks the role."""
+    """Approve (four eyes), pause, resume or cancel; the service checks the role. A
+    cancel first answers with its confirmation (how many texts will not be sent)."""
     campaign = get_object_or_404(SmsCampaign, pk=campaign_id)
     if action not in _CONTROLS:
         return HttpResponse(status=404)
@@ -303,6 +326,16 @@ def sms_campaign_control(
     assert callable(service)
     if not user_can(request.user, capability):
         return HttpResponse(status=403)
+    if action == "cancel" and request.POST.get("confirm") != "1":
+        return render(
+            request,
+            "sms/campaign_cancel.html",
+            {
+                "campaign": campaign,
+                "progress": campaign_progress([campaign.pk])[campaign.pk],
+                "nav": "sms",
+            },
+        )
     try:
         service(actor=request.user, campaign=campaign, client_addr=client_address(request))
     except ValidationError as error:

@@ -74,6 +74,25 @@ class CallListFilterForm(forms.Form):
         return {k: v for k, v in self.cleaned_data.items() if k != "name"}
 
 
+def filter_descriptions(filters: dict[str, Any]) -> list[tuple[str, str]]:
+    """Stored (normalised) filters in words, with the form's own labels: what a list or
+    an SMS campaign was built from."""
+    rows: list[tuple[str, str]] = []
+    for key, field in CallListFilterForm.base_fields.items():
+        value = filters.get(key)
+        if key == "name" or value in (None, "", [], False):
+            continue
+        if isinstance(value, list):
+            choices = {str(k): str(v) for k, v in getattr(field, "choices", ())}
+            text = "、".join(choices.get(str(v), str(v)) for v in value)
+        elif value is True:
+            text = str(_("はい"))
+        else:
+            text = f"{value:,}" if isinstance(value, int) else str(value)
+        rows.append((str(field.label), text))
+    return rows
+
+
 class AssignForm(forms.Form):
     operator = forms.ModelChoiceField(
         label=_("担当者"),

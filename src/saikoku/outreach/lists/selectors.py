@@ -41,6 +41,7 @@ from saikoku.outreach.eligibility import (
     EXCLUSION_RULES,
     approved_rules,
     callable_payer_ids,
+    exclusion_label,
     exclusions_from_hits,
     rule_hits,
 )
@@ -308,11 +309,13 @@ def call_lists_with_progress(*, limit: int = INDEX_LISTS) -> list[tuple[CallList
     return [(cl, progress[cl.pk]) for cl in lists]
 
 
-def preview_excluded_rows(preview: ListPreview | None) -> list[tuple[str, int]]:
+def preview_excluded_rows(
+    preview: ListPreview | None, *, channel: str = Channel.OUTBOUND_CALL
+) -> list[tuple[str, int]]:
     """(rule label, payers it excludes) for the builder's counts."""
     if preview is None:
         return []
-    return [(str(EXCLUSION_RULES[code]), n) for code, n in preview.excluded.items()]
+    return [(exclusion_label(code, channel=channel), n) for code, n in preview.excluded.items()]
 
 
 def call_list_excluded_counts(call_list: CallList) -> list[tuple[str, int]]:
