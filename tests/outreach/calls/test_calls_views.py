@@ -16,7 +16,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from saikoku.core.models import AuditEntry
+from saikoku.core.phones import parse_phone
 from saikoku.outreach.models import Callback, CallListEntry, ContactRecord, Promise, Team
+from saikoku.people.models import Phone
 from support.calls import AOKI, ETO, ISHII, NOW, UEDA, build_list
 from support.personas import make_user, verified_client
 
@@ -293,3 +295,36 @@ def test_the_reason_prompt_focuses_the_first_option_and_enter_without_one_says_w
     assert "石井" not in page
     # A choice comes after the empty one and wins.
     assert "石井 二郎" in client.get(url + "?purpose=&purpose=mail_or_visit").content.decode()
+
+
+def _phones_of(payer_id: int, *written: str) -> None:
+    Phone.objects.filter(resident_id=payer_id).delete()
+    for position, text in enumerate(written, start=1):
+        info = parse_phone(text)
+        Phone.objects.create(
+            resident_id=payer_id, position=position, raw=info.raw, e164=info.e164,
+            digits=info.digits, kind=info.kind, is_valid=info.is_valid,
+        )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("phones", "hour", "said"),
+    [
+        (("0333330001", "09011112222"), 18, "履歴なし: 夕方以降は携帯を優先"),
+        (("0333330001",), 18, "履歴なし: 区のデータの順"),  # no mobile to prefer
+        (("0333330001", "09011112222"), 10, "履歴なし: 区のデータの順"),  # daytime
+    ],
+)
+def test_without_history_the_suggestion_says_why_that_number_comes_first(
+    op_client, calls_payers, phones, hour, said
+):
+    _phones_of(calls_payers[AOKI], *phones)
+    at = NOW.replace(hour=hour, minute=0)
+    with time_machine.travel(at, tick=False):
+        op_client.post(reverse("call_next"))
+        page = op_client.get(reverse("call_screen")).content.decode()
+    suggestion = page.split("data-suggestion", 1)[1].split("</p>", 1)[0]
+    assert said in suggestion
+    # The number is shown as written in Japan, whatever form the ward used.
+    first = "090-1111-2222" if said.endswith("携帯を優先") else "03-3333-0001"
+    assert first in suggestion

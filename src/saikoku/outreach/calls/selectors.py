@@ -349,6 +349,9 @@ class Suggestion:
     # The band's evidence: attempts in it, and how many reached the payer in person.
     band_attempts: int = 0
     band_reached: int = 0
+    # Without history: a mobile was put first because it is evening (and the payer has
+    # other numbers too); otherwise the ward's order stands.
+    evening_mobile: bool = False
 
     @property
     def band_label(self) -> str:
@@ -402,12 +405,19 @@ def contact_suggestion(*, payer_id: int, now: dt.datetime) -> Suggestion:
         for p in phones
     ]
     has_history = any(s.attempts for s in scores)
+    evening = now.astimezone(TOKYO).hour >= EVENING
     if has_history:
         # Ties go to the ward's order (stable sort).
         ranked = sorted(scores, key=lambda s: -s.share)
     else:
-        evening = now.astimezone(TOKYO).hour >= EVENING
         ranked = sorted(scores, key=lambda s: evening and s.phone.kind != PhoneKind.MOBILE)
+    evening_mobile = (
+        not has_history
+        and evening
+        and bool(ranked)
+        and ranked[0].phone.kind == PhoneKind.MOBILE
+        and any(s.phone.kind != PhoneKind.MOBILE for s in ranked)
+    )
     band, band_attempts, band_reached = None, 0, 0
     if by_band and phones:
         best, (tried, reached) = max(
@@ -422,4 +432,5 @@ def contact_suggestion(*, payer_id: int, now: dt.datetime) -> Suggestion:
         phones=ranked,
         band_attempts=band_attempts,
         band_reached=band_reached,
+        evening_mobile=evening_mobile,
     )
