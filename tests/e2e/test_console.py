@@ -3,10 +3,13 @@ banners, the audited reveal through htmx, and no horizontal scrolling."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.sessions.models import Session
 
-from support.personas import login
+from support.personas import PASSWORD, login, next_code
 
 pytestmark = pytest.mark.e2e
 
@@ -103,3 +106,26 @@ def test_a_reveal_after_the_session_ended_takes_the_whole_page_to_login_and_back
     assert page.locator("h1").count() == 1
     assert page.locator("[data-revealed]").count() == 0
     assert page.url == f"{live_server.url}/login/?next={path}"
+
+
+def test_when_the_timeout_ends_the_session_the_page_goes_to_login_and_back_here(
+    page, live_server, operator, imported_payers, settings
+):
+    log_in(page, live_server, "op1")
+    settings.SESSION_COOKIE_AGE = 3  # the next page counts down from three seconds
+    path = "/search/?q=%E3%81%9F%E3%81%8B%E3%81%AF%E3%81%97"  # たかはし
+    page.goto(live_server.url + path)
+    page.wait_for_url(lambda url: "/login/" in url, timeout=15_000)
+    assert page.url.endswith("/login/?next=" + quote(path, safe=""))
+    settings.SESSION_COOKIE_AGE = 15 * 60
+    Session.objects.all().delete()  # the server ended it at the same moment
+    # Logging in again on that page returns to the search, not to the landing page.
+    user = get_user_model().objects.get(username="op1")
+    page.fill("#id_username", "op1")
+    page.fill("#id_password", PASSWORD)
+    page.press("#id_password", "Enter")
+    page.wait_for_url("**/mfa/")
+    page.fill("#id_token", next_code(user))
+    page.press("#id_token", "Enter")
+    page.wait_for_url(lambda url: "/search/" in url)
+    assert page.url == live_server.url + path

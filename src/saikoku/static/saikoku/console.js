@@ -54,6 +54,12 @@
   var full = parseInt(body.getAttribute("data-session-max") || "", 10) || age;
   if (!isNaN(age) && age > 0) {
     var warning = document.querySelector("[data-timeout-warning]");
+    // Back to this screen after the login (the server checks that next is ours).
+    var toLogin = function () {
+      var login = body.getAttribute("data-login-url") || "/login/";
+      var here = window.location.pathname + window.location.search;
+      window.location.href = login + "?next=" + encodeURIComponent(here);
+    };
     var warnTimer = null;
     var endTimer = null;
     var schedule = function (seconds) {
@@ -63,9 +69,7 @@
       warnTimer = setTimeout(function () {
         if (warning) warning.hidden = false;
       }, Math.max(seconds - 60, 0) * 1000);
-      endTimer = setTimeout(function () {
-        window.location.href = body.getAttribute("data-login-url") || "/login/";
-      }, seconds * 1000);
+      endTimer = setTimeout(toLogin, seconds * 1000);
     };
     var renewed = function () { schedule(full); };
     schedule(age);
@@ -81,7 +85,7 @@
           headers: { "X-CSRFToken": token ? token.value : "" }
         }).then(function (response) {
           if (response.ok) renewed();
-          else window.location.href = body.getAttribute("data-login-url") || "/login/";
+          else toLogin();
         });
       });
     }
