@@ -247,3 +247,28 @@ def test_no_template_or_script_writesinline_code():
         if re.search(r"\.innerHTML\s*=|setAttribute\(\s*['\"](style|on)", text):
             offenders.append(str(path.relative_to(SOURCE)))
     assert offenders == []
+
+
+ARROW = re.compile(r"\s*(\(\s*\)|\(?[A-Za-z_]\w*\)?)\s*=>")
+
+
+def test_browser_waits_pass_a_function_which_the_page_policy_lets_run():
+    # Playwright evaluates a bare expression given to wait_for_function with eval() on
+    # every poll after the first, which the pages' Content-Security-Policy (no
+    # 'unsafe-eval') refuses: such a wait works only when its condition is already
+    # true, and fails at random otherwise. A function ("() => …") runs without eval.
+    import ast
+
+    bare = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "wait_for_function"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and not ARROW.match(str(node.args[0].value))
+            ):
+                bare.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert bare == []

@@ -53,7 +53,7 @@ def test_the_keyboard_follows_the_call_from_payer_to_payer(page, live_server, op
         page.keyboard.press("Enter")
         page.wait_for_selector("[data-identity-verified]")
         page.wait_for_function(
-            "document.activeElement && document.activeElement.name === 'outcome'"
+            "() => document.activeElement && document.activeElement.name === 'outcome'"
             " && !document.activeElement.disabled"
         )
         first_outcome = page.evaluate("document.activeElement.id")

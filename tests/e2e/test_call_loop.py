@@ -65,7 +65,7 @@ def test_enter_saves_and_the_next_payer_s_screen_opens(page, live_server, operat
         seen = [page.locator("h1").inner_text()]
         for _ in range(3):
             # The screen's script has run (it puts the focus on the first step): keys act.
-            page.wait_for_function("document.activeElement.id === 'id_name'")
+            page.wait_for_function("() => document.activeElement.id === 'id_name'")
             # Before identity: K (応対拒否) is allowed; Enter from the chosen radio saves.
             page.keyboard.press("k")
             assert page.is_checked("#outcome-refused")
@@ -77,7 +77,7 @@ def test_enter_saves_and_the_next_payer_s_screen_opens(page, live_server, operat
             assert "記録しました" in page.locator(".messages").inner_text()
             seen.append(page.locator("h1").inner_text())
         # The fourth payer was the last: the save lands on the idle screen, saying so.
-        page.wait_for_function("document.activeElement.id === 'id_name'")
+        page.wait_for_function("() => document.activeElement.id === 'id_name'")
         page.keyboard.press("k")
         page.keyboard.press("Enter")
         page.wait_for_selector("[data-next]")
@@ -132,14 +132,14 @@ def test_the_reason_prompt_is_worked_from_the_keyboard(page, live_server, operat
         # The first reason has the focus; Enter with nothing chosen says what to do.
         # The browser applies autofocus after the page has rendered, not at load.
         page.wait_for_function(
-            "document.activeElement && document.activeElement.dataset.key === '1'"
+            "() => document.activeElement && document.activeElement.dataset.key === '1'"
         )
         assert not page.is_checked("#id_purpose_0")
         page.keyboard.press("Enter")
         page.wait_for_selector("#purpose-error")
         assert "数字キー（1〜4）" in page.locator("#purpose-error").inner_text()
         page.wait_for_function(
-            "document.activeElement && document.activeElement.dataset.key === '1'"
+            "() => document.activeElement && document.activeElement.dataset.key === '1'"
         )
         one_line(page, "#id_purpose_0", 'label[for="id_purpose_0"]')
         # A number chooses; Enter opens the payer.

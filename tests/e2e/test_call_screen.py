@@ -50,7 +50,7 @@ def test_operator_takes_next_verifies_identity_records_a_promise_and_gets_the_ne
         page.fill("#id_promise_on", "+7")
         page.fill("#id_promise_amount", "60000")
         page.press("#id_promise_amount", "Enter")
-        page.wait_for_function("!document.querySelector('h1').innerText.includes('青木')")
+        page.wait_for_function("() => !document.querySelector('h1').innerText.includes('青木')")
         assert "記録しました" in page.content()
         assert page.locator("[data-outcome-form]").count() == 1
         assert page.locator("h1").count() == 1

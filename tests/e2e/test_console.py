@@ -86,7 +86,7 @@ def test_language_switch_changes_the_lang_attribute(page, live_server, operator,
     page.goto(f"{live_server.url}/search/")
     page.select_option("#language", "en")
     page.wait_for_load_state("load")
-    page.wait_for_function("document.documentElement.lang === 'en'")
+    page.wait_for_function("() => document.documentElement.lang === 'en'")
     assert page.locator("h1").inner_text() == "Search payers"
     assert has_no_horizontal_scrollbar(page)
 

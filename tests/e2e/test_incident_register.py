@@ -30,7 +30,9 @@ def test_a_supervisor_records_an_incident_and_reports_it_by_keyboard(
     with page.expect_navigation():
         page.keyboard.press("Alt+N")
     # The title has the focus: type, and move on with Tab.
-    page.wait_for_function("document.activeElement && document.activeElement.name === 'title'")
+    page.wait_for_function(
+        "() => document.activeElement && document.activeElement.name === 'title'"
+    )
     page.keyboard.type("催告書の誤送付")
     page.keyboard.press("Tab")
     page.keyboard.type("別の世帯の催告書を同封して発送した。")

@@ -25,7 +25,9 @@ def test_a_pile_of_envelopes_by_keyboard_only(page, live_server, transactional_d
     page.goto(live_server.url + "/tasks/returned-mail/")
     started = time.monotonic()
     for number, code in enumerate(CODES):
-        page.wait_for_function("document.activeElement && document.activeElement.name === 'code'")
+        page.wait_for_function(
+            "() => document.activeElement && document.activeElement.name === 'code'"
+        )
         page.keyboard.type(code)
         page.keyboard.press("Enter")
         page.keyboard.press(str(number % 5 + 1))
@@ -42,7 +44,7 @@ def test_a_pile_of_envelopes_by_keyboard_only(page, live_server, transactional_d
     assert per_minute >= 30  # "dozens per minute"
 
     # An unknown number is refused at once, with the message (and the beep).
-    page.wait_for_function("document.activeElement && document.activeElement.name === 'code'")
+    page.wait_for_function("() => document.activeElement && document.activeElement.name === 'code'")
     page.keyboard.type("999999999999")
     page.keyboard.press("Enter")
     page.keyboard.press("1")
