@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest
 from django.utils import timezone
@@ -121,7 +122,11 @@ def sms_template_preview(
     request: HttpRequest | None = None,
 ) -> Preview:
     """The message as it would be sent: with sample values, or for a real payer (the
-    payer fetched through the permission check, and the preview audited)."""
+    payer fetched through the permission check, and the preview audited).
+
+    A resident number that names no payer the user may see raises ValidationError on
+    `resident_no`, one answer for unknown and not visible: the page says nothing about
+    payers the user may not open."""
     texts = {t.language: t.body for t in template.texts.all()}
     if language not in texts:
         language = "ja"
@@ -131,9 +136,19 @@ def sms_template_preview(
     owed = None
     if resident_no:
         found = payers_visible_to(user).filter(resident_no=resident_no.strip()).first()
-        if found is None:
-            raise Http404
-        payer = payer_for_user(user, found.pk, purpose="sms_preview", request=request)
+        try:
+            if found is None:
+                raise Http404
+            payer = payer_for_user(user, found.pk, purpose="sms_preview", request=request)
+        except Http404:
+            raise ValidationError(
+                {
+                    "resident_no": _(
+                        "その住民番号の納付義務者は見つかりません（または閲覧できません）。"
+                        "12桁の住民番号を確かめてください。"
+                    )
+                }
+            ) from None
         facts = unpaid_facts({payer.pk}, today=timezone.localdate()).get(payer.pk)
         owed = facts.owed if facts else 0
         audit_record(

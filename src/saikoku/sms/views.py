@@ -65,7 +65,7 @@ def _errors_into(form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
-def _campaign_errors_into(form, error: ValidationError) -> None:
+def _field_errors_into(form, error: ValidationError) -> None:
     if hasattr(error, "error_dict"):
         for key, errors in error.error_dict.items():
             for e in errors:
@@ -151,14 +151,17 @@ def sms_template_detail(request: AuthenticatedRequest, template_id: int) -> Http
     preview_form = PreviewForm(request.GET or None)
     preview = None
     if preview_form.is_valid():
-        preview = sms_template_preview(
-            request.user,
-            template,
-            language=preview_form.cleaned_data.get("language") or "ja",
-            deadline=timezone.localdate(),
-            resident_no=preview_form.cleaned_data.get("resident_no") or "",
-            request=request,
-        )
+        try:
+            preview = sms_template_preview(
+                request.user,
+                template,
+                language=preview_form.cleaned_data.get("language") or "ja",
+                deadline=timezone.localdate(),
+                resident_no=preview_form.cleaned_data.get("resident_no") or "",
+                request=request,
+            )
+        except ValidationError as error:
+            _field_errors_into(preview_form, error)
     context = {
         "template": template,
         "texts": [(LANGUAGES.get(code, code), body) for code, body in texts.items()],
@@ -246,7 +249,7 @@ def sms_campaign_new(request: AuthenticatedRequest) -> HttpResponse:
                         client_addr=client_address(request),
                     )
                 except ValidationError as error:
-                    _campaign_errors_into(form, error)
+                    _field_errors_into(form, error)
                 else:
                     messages.success(
                         request, _("キャンペーンを作成しました。別の担当者の承認を待っています。")
