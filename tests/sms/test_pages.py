@@ -54,3 +54,78 @@ def test_a_real_payer_preview_is_still_audited(sms_payers, supervisor, approved_
         user=supervisor, action="payer_view", object_id=resident_no(PLAIN)
     ).exists()
     assert AuditEntry.objects.filter(user=supervisor, action="sms_template_preview").exists()
+
+
+def test_the_sms_index_offers_each_role_only_the_actions_it_may_use(
+    supervisor, ward_admin, approved_template
+):
+    admin_page = logged_in_client(ward_admin).get("/sms/").content.decode()
+    assert "テンプレートを作成" not in admin_page
+    assert "キャンペーンを作成" not in admin_page
+    supervisor_page = logged_in_client(supervisor).get("/sms/").content.decode()
+    assert 'href="/sms/templates/new/"' in supervisor_page
+    assert 'href="/sms/campaigns/new/"' in supervisor_page
+    # A ward_admin does not see the edit form they could not save either.
+    template_page = logged_in_client(ward_admin).get(f"/sms/templates/{approved_template.pk}/")
+    assert "data-save" not in template_page.content.decode()
+
+
+def test_the_author_of_a_campaign_sees_why_they_cannot_approve_it(
+    sms_payers, supervisor, supervisor2, approved_template
+):
+    from saikoku.sms.campaigns import sms_campaign_create
+    from support.sms_package import NOW
+
+    campaign = sms_campaign_create(
+        actor=supervisor, name="12月", template=approved_template,
+        filters={"levies": ["RT"]}, scheduled_at=NOW,
+    )  # fmt: skip
+    page = logged_in_client(supervisor).get(f"/sms/campaigns/{campaign.pk}/").content.decode()
+    assert "data-approve" not in page
+    assert "自分が作成したキャンペーンは承認できません（二者確認）。" in page
+    other = logged_in_client(supervisor2).get(f"/sms/campaigns/{campaign.pk}/").content.decode()
+    assert "data-approve" in other
+
+
+def test_a_campaign_whose_template_changed_shows_why_instead_of_the_approve_button(
+    sms_payers, supervisor, supervisor2, approved_template
+):
+    from saikoku.sms.campaigns import sms_campaign_create
+    from saikoku.sms.templates import sms_template_save
+    from support.sms_package import NOW
+
+    campaign = sms_campaign_create(
+        actor=supervisor, name="12月", template=approved_template,
+        filters={"levies": ["RT"]}, scheduled_at=NOW,
+    )  # fmt: skip
+    sms_template_save(
+        actor=supervisor, template=approved_template, name="督促後のお知らせ",
+        department="tax", texts={"ja": "{department}からです。"},
+    )  # fmt: skip
+    page = logged_in_client(supervisor2).get(f"/sms/campaigns/{campaign.pk}/").content.decode()
+    assert "data-approve" not in page
+    refused = page[page.index("data-approval-refused") :]
+    assert "テンプレートが作成後に変更されました。キャンペーンを作り直してください。" in refused
+    response = logged_in_client(supervisor2).post(
+        f"/sms/campaigns/{campaign.pk}/approve/", follow=True
+    )
+    assert "テンプレートが作成後に変更されました" in response.content.decode()
+
+
+def test_a_template_author_who_became_an_approver_sees_why_they_cannot_approve(
+    supervisor, ward_admin
+):
+    from saikoku.sms.templates import sms_template_save
+
+    template = sms_template_save(
+        actor=supervisor, name="昇任前", department="tax", texts={"ja": "{department}です。"}
+    )
+    supervisor.role = "ward_admin"
+    supervisor.save(update_fields=["role"])
+    page = logged_in_client(supervisor).get(f"/sms/templates/{template.pk}/").content.decode()
+    assert "data-approve" not in page
+    assert "自分が書いたテンプレートは承認できません。" in page
+    assert (
+        "data-approve"
+        in logged_in_client(ward_admin).get(f"/sms/templates/{template.pk}/").content.decode()
+    )

@@ -33,6 +33,7 @@ __all__ = [
     "sms_template_approve",
     "sms_template_policy",
     "sms_template_save",
+    "template_approval_refusals",
     "template_values",
 ]
 
@@ -121,6 +122,18 @@ def sms_template_save(
     return template
 
 
+def template_approval_refusals(actor: Any, template: SmsTemplate) -> list[str]:
+    """Why `actor` cannot approve this template now, in Japanese (empty: they can). The
+    approval refuses with these; the template page shows them instead of its button."""
+    if not user_can(actor, Capability.APPROVE_SMS_TEMPLATES):
+        return [_("テンプレートを承認する権限がありません。")]
+    if actor.pk == template.updated_by_id:
+        return [_("自分が書いたテンプレートは承認できません。")]
+    if template.status != SmsTemplate.Status.PENDING:
+        return [_("承認待ちのテンプレートではありません。")]
+    return []
+
+
 def sms_template_approve(
     *,
     actor: User,
@@ -134,8 +147,9 @@ def sms_template_approve(
     now = now or timezone.now()
     with transaction.atomic(durable=True):
         template = SmsTemplate.objects.select_for_update().get(pk=template.pk)
-        if actor.pk == template.updated_by_id:
-            raise ValidationError(_("自分が書いたテンプレートは承認できません。"))
+        refusals = template_approval_refusals(actor, template)
+        if refusals:
+            raise ValidationError(refusals)
         if version != template.version:
             raise ValidationError(
                 _("テンプレートが変更されました。最新の内容を確認してから承認してください。")

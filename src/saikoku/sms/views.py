@@ -26,6 +26,7 @@ from saikoku.outreach.lists.forms import filter_descriptions
 from saikoku.outreach.lists.selectors import call_list_preview, preview_excluded_rows
 from saikoku.outreach.models import Channel, ContactPreference
 from saikoku.sms.campaigns import (
+    campaign_approval_refusals,
     sms_campaign_approve,
     sms_campaign_cancel,
     sms_campaign_create,
@@ -50,7 +51,12 @@ from saikoku.sms.selectors import (
     sms_template_preview,
     sms_templates,
 )
-from saikoku.sms.templates import sms_template_approve, sms_template_policy, sms_template_save
+from saikoku.sms.templates import (
+    sms_template_approve,
+    sms_template_policy,
+    sms_template_save,
+    template_approval_refusals,
+)
 
 logger = logging.getLogger("saikoku.sms")
 
@@ -80,7 +86,13 @@ def sms_index(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "sms/index.html",
-        {"templates": sms_templates(), "campaigns": sms_campaigns(), "nav": "sms"},
+        {
+            "templates": sms_templates(),
+            "campaigns": sms_campaigns(),
+            "may_write": user_can(request.user, Capability.WRITE_SMS_TEMPLATES),
+            "may_run": user_can(request.user, Capability.RUN_SMS_CAMPAIGNS),
+            "nav": "sms",
+        },
     )
 
 
@@ -176,6 +188,7 @@ def sms_template_detail(request: AuthenticatedRequest, template_id: int) -> Http
         ),
         "may_write": user_can(request.user, Capability.WRITE_SMS_TEMPLATES),
         "may_approve": user_can(request.user, Capability.APPROVE_SMS_TEMPLATES),
+        "approval_refusals": template_approval_refusals(request.user, template),
         "nav": "sms",
         **_counter_context(),
     }
@@ -286,8 +299,10 @@ def sms_campaign_detail(request: AuthenticatedRequest, campaign_id: int) -> Http
         "progress": campaign_progress([campaign.pk])[campaign.pk],
         "waiting": campaign_waiting(campaign, now=timezone.now()),
         "excluded": _excluded_labels(campaign.excluded_counts),
-        "may_approve": user_can(request.user, Capability.APPROVE_SMS_CAMPAIGNS)
-        and campaign.created_by_id != request.user.pk,
+        "may_approve": user_can(request.user, Capability.APPROVE_SMS_CAMPAIGNS),
+        "approval_refusals": campaign_approval_refusals(request.user, campaign)
+        if campaign.status == SmsCampaign.Status.PENDING
+        else [],
         "may_run": user_can(request.user, Capability.RUN_SMS_CAMPAIGNS),
         "may_stop": user_can(request.user, Capability.STOP_SMS_CAMPAIGNS),
         "nav": "sms",
