@@ -129,3 +129,42 @@ def test_a_template_author_who_became_an_approver_sees_why_they_cannot_approve(
         "data-approve"
         in logged_in_client(ward_admin).get(f"/sms/templates/{template.pk}/").content.decode()
     )
+
+
+def test_sender_and_callback_numbers_are_written_with_hyphens(
+    settings, sms_payers, supervisor, approved_template
+):
+    settings.SAIKOKU_SMS_SENDER = "0332094111"
+    settings.SAIKOKU_SMS_CALLBACK_NUMBER = "0352734138"
+    page = logged_in_client(supervisor).get(f"/sms/templates/{approved_template.pk}/?language=ja")
+    preview = page.content.decode()
+    assert "この番号（03-3209-4111）は区が公表している送信専用の番号です。" in preview
+    assert "03-5273-4138（" in preview
+    assert "0332094111" not in preview
+
+
+def test_the_campaign_start_is_shown_in_wareki(sms_payers, supervisor, approved_template):
+    import datetime as dt
+
+    from saikoku.sms.campaigns import sms_campaign_create
+    from support.sms_package import NOW
+
+    campaign = sms_campaign_create(
+        actor=supervisor, name="12月", template=approved_template,
+        filters={"levies": ["RT"]}, scheduled_at=NOW + dt.timedelta(days=14, hours=1),
+    )  # fmt: skip
+    page = logged_in_client(supervisor).get(f"/sms/campaigns/{campaign.pk}/").content.decode()
+    assert "<dd data-scheduled>令和7年12月4日 (2025) 11:00</dd>" in page
+
+
+def test_the_template_list_names_languages_in_japanese_and_states_use_no_emoji(
+    supervisor, approved_template
+):
+    client = logged_in_client(supervisor)
+    index = client.get("/sms/").content.decode()
+    assert "<td>日本語、中国語</td>" in index
+    detail = client.get(f"/sms/templates/{approved_template.pk}/").content.decode()
+    form = client.get("/sms/templates/new/").content.decode()
+    for page in (detail, form):
+        assert not any(ch in page for ch in "⏳✔⚠")
+    assert '<svg class="icon"' in detail

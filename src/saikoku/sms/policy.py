@@ -18,6 +18,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from saikoku.core.phones import parse_phone, phone_display
 from saikoku.sms.text import SmsCount, normalise_newlines, sms_count
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "PERSONAL_PLACEHOLDERS",
     "SAFE_PLACEHOLDERS",
     "TemplateProblem",
+    "display_number",
     "footer",
     "language_for_nationality",
     "placeholders_in",
@@ -118,10 +120,16 @@ def language_for_nationality(nationality: str) -> str:
     return _NATIONALITY_LANGUAGE.get(nationality.strip(), "ja")
 
 
+def display_number(raw: str) -> str:
+    """A configured number (the sender, the callback number) as people in Japan write
+    it, 03-3209-4111, however the setting spells it (core.phones)."""
+    return phone_display(parse_phone(raw).e164, raw)
+
+
 def footer(language: str) -> str:
     """The anti-phishing line every message ends with."""
     text = _FOOTERS.get(language, _FOOTERS["ja"])
-    return text.format(sender=settings.SAIKOKU_SMS_SENDER)
+    return text.format(sender=display_number(settings.SAIKOKU_SMS_SENDER))
 
 
 def placeholders_in(body: str) -> list[str]:

@@ -22,7 +22,12 @@ from saikoku.core.dates import format_wareki
 from saikoku.core.roles import Capability, user_can
 from saikoku.people.models import Resident
 from saikoku.sms.models import SmsTemplate, SmsTemplateText
-from saikoku.sms.policy import LANGUAGES, PERSONAL_PLACEHOLDERS, template_problems
+from saikoku.sms.policy import (
+    LANGUAGES,
+    PERSONAL_PLACEHOLDERS,
+    display_number,
+    template_problems,
+)
 from saikoku.sms.text import normalise_newlines
 
 if TYPE_CHECKING:
@@ -220,7 +225,7 @@ def template_values(
     names = DEPARTMENT_NAMES.get(template.department, {})
     values = {
         "department": names.get(language, names.get("en" if language != "ja" else "ja", "")),
-        "callback_number": settings.SAIKOKU_SMS_CALLBACK_NUMBER,
+        "callback_number": display_number(settings.SAIKOKU_SMS_CALLBACK_NUMBER),
         "office_hours": settings.SAIKOKU_SMS_OFFICE_HOURS,
         "deadline": (
             (format_wareki(deadline, western=False) if language == "ja" else deadline.isoformat())
