@@ -168,3 +168,30 @@ def test_the_template_list_names_languages_in_japanese_and_states_use_no_emoji(
     for page in (detail, form):
         assert not any(ch in page for ch in "⏳✔⚠")
     assert '<svg class="icon"' in detail
+
+
+def test_a_refused_variation_selector_is_named_by_its_code_point(supervisor):
+    from saikoku.sms.templates import sms_template_save
+
+    with pytest.raises(ValidationError) as refused:
+        sms_template_save(
+            actor=supervisor, name="異体字", department="tax", texts={"ja": "辻\U000e0100様"}
+        )
+    assert "2文字目「U+E0100（異体字セレクタ）」" in str(refused.value.message_dict["ja"])
+
+
+def test_the_form_says_placeholders_are_counted_at_their_longest(supervisor):
+    page = logged_in_client(supervisor).get("/sms/templates/new/").content.decode()
+    assert "差込項目は最長の値で数えています" in page
+
+
+def test_a_preview_in_a_language_without_text_says_the_japanese_text_is_sent(
+    supervisor, approved_template
+):
+    client = logged_in_client(supervisor)
+    english = client.get(f"/sms/templates/{approved_template.pk}/", {"language": "en"})
+    page = english.content.decode()
+    assert "英語の本文がないため、日本語の本文を送ります。" in page
+    assert page.index("data-preview-fallback") < page.index("data-preview>")
+    chinese = client.get(f"/sms/templates/{approved_template.pk}/", {"language": "zh"})
+    assert "data-preview-fallback" not in chinese.content.decode()

@@ -20,7 +20,7 @@ from saikoku.outreach.facts import unpaid_facts
 from saikoku.people.models import Resident
 from saikoku.sms.dispatch.window import next_send_window
 from saikoku.sms.models import SmsCampaign, SmsMessage, SmsTemplate
-from saikoku.sms.policy import render
+from saikoku.sms.policy import LANGUAGES, render
 from saikoku.sms.templates import template_values
 from saikoku.sms.text import sms_count
 
@@ -110,6 +110,16 @@ class Preview:
     text: str
     units: int
     parts: int
+    # The language asked for when the template has no text in it (Japanese is sent).
+    missing_language: str = ""
+
+    @property
+    def fallback_note(self) -> str:
+        if not self.missing_language:
+            return ""
+        return _("%(language)sの本文がないため、日本語の本文を送ります。") % {
+            "language": LANGUAGES.get(self.missing_language, self.missing_language)
+        }
 
 
 def sms_template_preview(
@@ -128,7 +138,9 @@ def sms_template_preview(
     `resident_no`, one answer for unknown and not visible: the page says nothing about
     payers the user may not open."""
     texts = {t.language: t.body for t in template.texts.all()}
+    missing = ""
     if language not in texts:
+        missing = "" if language == "ja" else language
         language = "ja"
     if "ja" not in texts:
         raise Http404
@@ -165,4 +177,10 @@ def sms_template_preview(
         values.setdefault("amount", "¥12,300")
     text = render(texts[language], language=language, values=values)
     counted = sms_count(text)
-    return Preview(language=language, text=text, units=counted.units, parts=counted.parts)
+    return Preview(
+        language=language,
+        text=text,
+        units=counted.units,
+        parts=counted.parts,
+        missing_language=missing,
+    )

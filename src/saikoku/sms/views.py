@@ -41,7 +41,7 @@ from saikoku.sms.forms import (
     TemplatePolicyForm,
 )
 from saikoku.sms.models import SmsCampaign, SmsPayerPreference, SmsTemplate
-from saikoku.sms.policy import LANGUAGES, SAFE_PLACEHOLDERS, footer_units
+from saikoku.sms.policy import LANGUAGES, LONGEST_VALUES, SAFE_PLACEHOLDERS, footer_units
 from saikoku.sms.preferences import sms_preference_record
 from saikoku.sms.reports import CallbackRefused, sms_delivery_report
 from saikoku.sms.selectors import (
@@ -96,12 +96,18 @@ def sms_index(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
-def _counter_context() -> dict:
+def _counter_context(form: TemplateForm) -> dict:
+    """The live counter of each language's text: its own closing line's length, and
+    the placeholders' longest values (what the server checks the length on)."""
     from django.conf import settings
 
     return {
         "max_chars": settings.SAIKOKU_SMS_MAX_CHARS,
-        "footer_units": footer_units("ja"),
+        "counter_fields": [
+            {"field": field, "extra": footer_units(code), "optional": code != "ja"}
+            for code, field in zip(LANGUAGES, form.text_fields(), strict=True)
+        ],
+        "longest_values": LONGEST_VALUES,
         "safe_placeholders": SAFE_PLACEHOLDERS,
     }
 
@@ -129,7 +135,7 @@ def sms_template_new(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "sms/template_form.html",
-        {"form": form, "template": None, "nav": "sms", **_counter_context()},
+        {"form": form, "template": None, "nav": "sms", **_counter_context(form)},
     )
 
 
@@ -190,7 +196,7 @@ def sms_template_detail(request: AuthenticatedRequest, template_id: int) -> Http
         "may_approve": user_can(request.user, Capability.APPROVE_SMS_TEMPLATES),
         "approval_refusals": template_approval_refusals(request.user, template),
         "nav": "sms",
-        **_counter_context(),
+        **_counter_context(form),
     }
     return render(request, "sms/template_detail.html", context)
 
