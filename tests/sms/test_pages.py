@@ -195,3 +195,22 @@ def test_a_preview_in_a_language_without_text_says_the_japanese_text_is_sent(
     assert page.index("data-preview-fallback") < page.index("data-preview>")
     chinese = client.get(f"/sms/templates/{approved_template.pk}/", {"language": "zh"})
     assert "data-preview-fallback" not in chinese.content.decode()
+
+
+def test_the_sms_list_shows_why_an_approved_campaign_is_waiting(
+    sms_payers, supervisor, supervisor2, approved_template, clock
+):
+    import datetime as dt
+
+    from saikoku.sms.campaigns import sms_campaign_approve, sms_campaign_create
+    from support.sms_package import NOW
+
+    campaign = sms_campaign_create(
+        actor=supervisor, name="12月", template=approved_template,
+        filters={"levies": ["RT"]}, scheduled_at=NOW,
+    )  # fmt: skip
+    sms_campaign_approve(actor=supervisor2, campaign=campaign)
+    clock.move_to(dt.datetime(2025, 11, 21, 20, 30, tzinfo=NOW.tzinfo))  # a Friday evening
+    index = logged_in_client(supervisor).get("/sms/").content.decode()
+    row = index[index.index(f"/sms/campaigns/{campaign.pk}/") :]
+    assert "送信時間帯外のため待機中（次の開始: 11月25日 9:00）" in row[: row.index("</tr>")]

@@ -98,10 +98,14 @@ def sms_templates() -> list[SmsTemplate]:
     )
 
 
-def sms_campaigns(limit: int = 200) -> list[tuple[SmsCampaign, CampaignProgress]]:
+def sms_campaigns(
+    *, now: dt.datetime, limit: int = 200
+) -> list[tuple[SmsCampaign, CampaignProgress, str]]:
+    """The campaigns of the list: each with its progress and, when approved but not
+    sending now, why and until when (campaign_waiting, as on the campaign page)."""
     campaigns = list(SmsCampaign.objects.select_related("template", "created_by")[:limit])
     progress = campaign_progress([c.pk for c in campaigns])
-    return [(c, progress[c.pk]) for c in campaigns]
+    return [(c, progress[c.pk], campaign_waiting(c, now=now)) for c in campaigns]
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ redirect. The services check the roles and the four eyes again.
 
 from __future__ import annotations
 
+import json
 import logging
 
 from django.contrib import messages
@@ -88,7 +89,7 @@ def sms_index(request: AuthenticatedRequest) -> HttpResponse:
         "sms/index.html",
         {
             "templates": sms_templates(),
-            "campaigns": sms_campaigns(),
+            "campaigns": sms_campaigns(now=timezone.now()),
             "may_write": user_can(request.user, Capability.WRITE_SMS_TEMPLATES),
             "may_run": user_can(request.user, Capability.RUN_SMS_CAMPAIGNS),
             "nav": "sms",
@@ -107,7 +108,7 @@ def _counter_context(form: TemplateForm) -> dict:
             {"field": field, "extra": footer_units(code), "optional": code != "ja"}
             for code, field in zip(LANGUAGES, form.text_fields(), strict=True)
         ],
-        "longest_values": LONGEST_VALUES,
+        "longest_values": json.dumps(LONGEST_VALUES, ensure_ascii=False),
         "safe_placeholders": SAFE_PLACEHOLDERS,
     }
 

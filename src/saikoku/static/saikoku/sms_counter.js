@@ -2,7 +2,7 @@
 // server applies again on save. Japanese SMS is UCS-2: 70 units in one message, 67 in
 // each part of a concatenated one; characters outside the BMP cannot be sent.
 // The length shown is the server's length check (sms/policy.py, longest_units): every
-// placeholder at its longest value (the page's #sms-longest) plus the closing line.
+// placeholder at its longest value (the page's data-longest) plus the closing line.
 // Refused characters are named as sms/policy.py, char_label, names them.
 (function () {
   "use strict";
@@ -48,8 +48,8 @@
   window.smsCharLabel = charLabel;
 
   function longestValues() {
-    var data = document.getElementById("sms-longest");
-    return data ? JSON.parse(data.textContent) : {};
+    var data = document.querySelector("[data-longest]");
+    return data ? JSON.parse(data.dataset.longest) : {};
   }
 
   function render(box, longest) {
