@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 import saikoku
 from saikoku.sms.models import SmsTemplate
+from saikoku.sms.policy import LONGEST_VALUES, char_label, footer_units, longest_units
 from saikoku.sms.text import sms_count
 from support.personas import browser_login
 
@@ -45,6 +46,35 @@ def test_the_page_counter_and_the_server_agree(counter_page, text):
     assert page_count["units"] == server.units
     assert page_count["parts"] == server.parts
     assert [tuple(p) for p in page_count["unsendable"]] == list(server.unsendable)
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(
+                ["{" + name + "}" for name in LONGEST_VALUES] + ["{nope}", "{ deadline }"]
+            ),
+            st.sampled_from(["あ", "a", " ", "\n", "\r\n", "{", "}", "𠮷"]),
+        ),
+        max_size=60,
+    ).map("".join)
+)
+def test_the_page_counts_placeholders_at_their_longest_as_the_server_does(counter_page, text):
+    units = counter_page.evaluate(
+        "([t, longest]) => smsCount(smsFillLongest(t, longest)).units", [text, LONGEST_VALUES]
+    )
+    assert units + footer_units("ja") == longest_units(text, language="ja")
+
+
+@pytest.mark.parametrize(
+    "char", ["𠮷", "😀", "\U000e0100", "\U000e01ef", "\U000f0000", "\U000e0001"]
+)
+def test_the_page_names_refused_characters_as_the_server_does(counter_page, char):
+    label = counter_page.evaluate("c => smsCharLabel(c, '異体字セレクタ')", char)
+    assert label == char_label(char)
 
 
 def test_writing_a_template_with_the_live_counter(page, live_server, supervisor):
@@ -90,3 +120,34 @@ def test_a_ward_admin_approves_what_a_supervisor_wrote(
     template.refresh_from_db()
     assert template.status == SmsTemplate.Status.APPROVED
     assert template.approved_by == ward_admin
+
+
+def test_the_counter_says_an_empty_variant_is_not_used_and_names_a_variation_selector(
+    page, live_server, supervisor
+):
+    browser_login(page, live_server, "sv1")
+    page.goto(live_server.url + "/sms/templates/new/")
+    english = page.locator("[data-for=id_text_en]")
+    assert english.locator("[data-unused]").is_visible()
+    assert "日本語の本文を送ります" in english.inner_text()
+    assert not english.locator("[data-count]").is_visible()
+    page.fill("#id_text_en", "Notice from the {department}.")
+    assert not english.locator("[data-unused]").is_visible()
+    assert english.locator("[data-units]").inner_text() == str(
+        longest_units("Notice from the {department}.", language="en")
+    )
+    # The Japanese text is counted with its placeholders at their longest, as saved.
+    body = "{department}からのお知らせです。{callback_number}へ。"
+    page.fill("#id_text_ja", body)
+    japanese = page.locator("[data-for=id_text_ja]")
+    assert japanese.locator("[data-units]").inner_text() == str(longest_units(body, language="ja"))
+    assert page.locator("[data-longest-note]").is_visible()
+    page.fill("#id_name", "異体字")
+    page.fill("#id_text_ja", "辻\U000e0100様")
+    refused = japanese.locator("[data-unsendable]")
+    assert "2文字目「U+E0100（異体字セレクタ）」" in refused.inner_text()
+    page.click("[data-save]")
+    assert (
+        "2文字目「U+E0100（異体字セレクタ）」"
+        in page.locator("p.field-error[role=alert]").first.inner_text()
+    )

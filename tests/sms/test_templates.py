@@ -105,7 +105,7 @@ def test_too_long_a_text_is_refused(supervisor, settings):
 def test_every_message_ends_with_the_sender_number_and_the_send_only_line(settings):
     settings.SAIKOKU_SMS_SENDER = "0312345678"
     text = render("お知らせ", language="ja", values={})
-    assert "0312345678" in text
+    assert "（03-1234-5678）" in text
     assert "送信専用" in text
     assert "send-only" in render("Notice", language="en", values={})
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
 
-__all__ = ["PhoneInfo", "parse_phone", "phone_search_digits"]
+__all__ = ["PhoneInfo", "parse_phone", "phone_display", "phone_search_digits"]
 
 _REGION = "JP"
 _JAPAN_CODE = 81

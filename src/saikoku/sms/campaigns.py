@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from saikoku.core.models import User
 
 __all__ = [
+    "campaign_approval_refusals",
     "sms_campaign_approve",
     "sms_campaign_cancel",
     "sms_campaign_create",
@@ -305,6 +306,29 @@ def _enqueue_dispatch(campaign_id: int) -> None:
     transaction.on_commit(lambda: sms_dispatch_start(campaign_id))
 
 
+def campaign_approval_refusals(actor: Any, campaign: SmsCampaign) -> list[str]:
+    """Why `actor` cannot approve this campaign now, in Japanese (empty: they can). The
+    approval refuses with these; the campaign page shows them instead of its button."""
+    if not user_can(actor, Capability.APPROVE_SMS_CAMPAIGNS):
+        return [_("キャンペーンを承認する権限がありません。")]
+    if campaign.created_by_id == actor.pk:
+        return [_("自分が作成したキャンペーンは承認できません（二者確認）。")]
+    if campaign.status != SmsCampaign.Status.PENDING:
+        return [_("承認待ちのキャンペーンではありません。")]
+    template = campaign.template
+    if (
+        template.status != SmsTemplate.Status.APPROVED
+        or template.version != campaign.template_version
+    ):
+        return [_("テンプレートが作成後に変更されました。キャンペーンを作り直してください。")]
+    problems = _campaign_problems(template, filters=campaign.filters, deadline=campaign.deadline)
+    if problems:
+        return [m for messages in problems.values() for m in messages] + [
+            _("キャンペーンを作り直してください。")
+        ]
+    return []
+
+
 def sms_campaign_approve(
     *, actor: User, campaign: SmsCampaign, now: dt.datetime | None = None, client_addr: str = ""
 ) -> SmsCampaign:
@@ -314,26 +338,9 @@ def sms_campaign_approve(
     now = now or timezone.now()
     with transaction.atomic(durable=True):
         campaign = SmsCampaign.objects.select_for_update().get(pk=campaign.pk)
-        if campaign.created_by_id == actor.pk:
-            raise ValidationError(_("自分が作成したキャンペーンは承認できません（二者確認）。"))
-        if campaign.status != SmsCampaign.Status.PENDING:
-            raise ValidationError(_("承認待ちのキャンペーンではありません。"))
-        template = campaign.template
-        if (
-            template.status != SmsTemplate.Status.APPROVED
-            or template.version != campaign.template_version
-        ):
-            raise ValidationError(
-                _("テンプレートが作成後に変更されました。キャンペーンを作り直してください。")
-            )
-        problems = _campaign_problems(
-            template, filters=campaign.filters, deadline=campaign.deadline
-        )
-        if problems:
-            raise ValidationError(
-                [m for messages in problems.values() for m in messages]
-                + [_("キャンペーンを作り直してください。")]
-            )
+        refusals = campaign_approval_refusals(actor, campaign)
+        if refusals:
+            raise ValidationError(refusals)
         campaign.status = SmsCampaign.Status.RUNNING
         campaign.approved_by = actor
         campaign.approved_at = now

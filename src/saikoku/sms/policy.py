@@ -18,15 +18,21 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from saikoku.core.phones import parse_phone, phone_display
 from saikoku.sms.text import SmsCount, normalise_newlines, sms_count
 
 __all__ = [
     "LANGUAGES",
+    "LONGEST_VALUES",
     "PERSONAL_PLACEHOLDERS",
     "SAFE_PLACEHOLDERS",
     "TemplateProblem",
+    "char_label",
+    "display_number",
     "footer",
+    "footer_units",
     "language_for_nationality",
+    "longest_units",
     "placeholders_in",
     "render",
     "template_problems",
@@ -78,7 +84,7 @@ PERSONAL_PLACEHOLDERS: dict[str, object] = {
     "levy": gettext_lazy("税目・保険料"),
 }
 # The longest value each placeholder can take, for the length check.
-_LONGEST = {
+LONGEST_VALUES = {
     "department": "医療保険年金課",
     "callback_number": "03-0000-0000",
     "office_hours": "平日8:30〜17:15",
@@ -118,10 +124,16 @@ def language_for_nationality(nationality: str) -> str:
     return _NATIONALITY_LANGUAGE.get(nationality.strip(), "ja")
 
 
+def display_number(raw: str) -> str:
+    """A configured number (the sender, the callback number) as people in Japan write
+    it, 03-3209-4111, however the setting spells it (core.phones)."""
+    return phone_display(parse_phone(raw).e164, raw)
+
+
 def footer(language: str) -> str:
     """The anti-phishing line every message ends with."""
     text = _FOOTERS.get(language, _FOOTERS["ja"])
-    return text.format(sender=settings.SAIKOKU_SMS_SENDER)
+    return text.format(sender=display_number(settings.SAIKOKU_SMS_SENDER))
 
 
 def placeholders_in(body: str) -> list[str]:
@@ -162,7 +174,8 @@ def template_problems(
     counted: SmsCount = sms_count(body)
     if counted.unsendable:
         where = "、".join(
-            _("%(n)s文字目「%(char)s」") % {"n": pos, "char": ch} for pos, ch in counted.unsendable
+            _("%(n)s文字目%(char)s") % {"n": pos, "char": char_label(ch)}
+            for pos, ch in counted.unsendable
         )
         problems.append(
             TemplateProblem(
@@ -208,8 +221,7 @@ def template_problems(
                 % {"url": url},
             )
         )
-    longest = render(body, language=language, values=_LONGEST)
-    units = sms_count(longest).units
+    units = longest_units(body, language=language)
     if units > settings.SAIKOKU_SMS_MAX_CHARS:
         problems.append(
             TemplateProblem(
@@ -219,6 +231,32 @@ def template_problems(
             )
         )
     return problems
+
+
+def longest_units(body: str, *, language: str) -> int:
+    """Units of the message with every placeholder at its longest value and the
+    footer: what the length limit is checked on, and what the page's counter shows."""
+    return sms_count(render(body, language=language, values=LONGEST_VALUES)).units
+
+
+# Characters that show nothing on their own (combining marks, format characters,
+# unassigned and private code points): named by code point so the writer can find them.
+_INVISIBLE_CATEGORIES = frozenset({"Mn", "Me", "Cf", "Cs", "Co", "Cn"})
+
+
+def _is_variation_selector(code: int) -> bool:
+    return 0xFE00 <= code <= 0xFE0F or 0xE0100 <= code <= 0xE01EF
+
+
+def char_label(char: str) -> str:
+    """How a refused character is named: 「𠮷」, or by code point when it shows nothing,
+    「U+E0100（異体字セレクタ）」. sms_counter.js names them the same way."""
+    code = ord(char)
+    if _is_variation_selector(code):
+        return f"「U+{code:04X}（{_('異体字セレクタ')}）」"
+    if unicodedata.category(char) in _INVISIBLE_CATEGORIES:
+        return f"「U+{code:04X}」"
+    return f"「{char}」"
 
 
 def footer_units(language: str) -> int:

@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest
 from django.utils import timezone
@@ -19,7 +20,7 @@ from saikoku.outreach.facts import unpaid_facts
 from saikoku.people.models import Resident
 from saikoku.sms.dispatch.window import next_send_window
 from saikoku.sms.models import SmsCampaign, SmsMessage, SmsTemplate
-from saikoku.sms.policy import render
+from saikoku.sms.policy import LANGUAGES, render
 from saikoku.sms.templates import template_values
 from saikoku.sms.text import sms_count
 
@@ -97,10 +98,14 @@ def sms_templates() -> list[SmsTemplate]:
     )
 
 
-def sms_campaigns(limit: int = 200) -> list[tuple[SmsCampaign, CampaignProgress]]:
+def sms_campaigns(
+    *, now: dt.datetime, limit: int = 200
+) -> list[tuple[SmsCampaign, CampaignProgress, str]]:
+    """The campaigns of the list: each with its progress and, when approved but not
+    sending now, why and until when (campaign_waiting, as on the campaign page)."""
     campaigns = list(SmsCampaign.objects.select_related("template", "created_by")[:limit])
     progress = campaign_progress([c.pk for c in campaigns])
-    return [(c, progress[c.pk]) for c in campaigns]
+    return [(c, progress[c.pk], campaign_waiting(c, now=now)) for c in campaigns]
 
 
 @dataclass(frozen=True)
@@ -109,6 +114,16 @@ class Preview:
     text: str
     units: int
     parts: int
+    # The language asked for when the template has no text in it (Japanese is sent).
+    missing_language: str = ""
+
+    @property
+    def fallback_note(self) -> str:
+        if not self.missing_language:
+            return ""
+        return _("%(language)sの本文がないため、日本語の本文を送ります。") % {
+            "language": LANGUAGES.get(self.missing_language, self.missing_language)
+        }
 
 
 def sms_template_preview(
@@ -121,9 +136,15 @@ def sms_template_preview(
     request: HttpRequest | None = None,
 ) -> Preview:
     """The message as it would be sent: with sample values, or for a real payer (the
-    payer fetched through the permission check, and the preview audited)."""
+    payer fetched through the permission check, and the preview audited).
+
+    A resident number that names no payer the user may see raises ValidationError on
+    `resident_no`, one answer for unknown and not visible: the page says nothing about
+    payers the user may not open."""
     texts = {t.language: t.body for t in template.texts.all()}
+    missing = ""
     if language not in texts:
+        missing = "" if language == "ja" else language
         language = "ja"
     if "ja" not in texts:
         raise Http404
@@ -131,9 +152,19 @@ def sms_template_preview(
     owed = None
     if resident_no:
         found = payers_visible_to(user).filter(resident_no=resident_no.strip()).first()
-        if found is None:
-            raise Http404
-        payer = payer_for_user(user, found.pk, purpose="sms_preview", request=request)
+        try:
+            if found is None:
+                raise Http404
+            payer = payer_for_user(user, found.pk, purpose="sms_preview", request=request)
+        except Http404:
+            raise ValidationError(
+                {
+                    "resident_no": _(
+                        "その住民番号の納付義務者は見つかりません（または閲覧できません）。"
+                        "12桁の住民番号を確かめてください。"
+                    )
+                }
+            ) from None
         facts = unpaid_facts({payer.pk}, today=timezone.localdate()).get(payer.pk)
         owed = facts.owed if facts else 0
         audit_record(
@@ -150,4 +181,10 @@ def sms_template_preview(
         values.setdefault("amount", "¥12,300")
     text = render(texts[language], language=language, values=values)
     counted = sms_count(text)
-    return Preview(language=language, text=text, units=counted.units, parts=counted.parts)
+    return Preview(
+        language=language,
+        text=text,
+        units=counted.units,
+        parts=counted.parts,
+        missing_language=missing,
+    )

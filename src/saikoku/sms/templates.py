@@ -22,7 +22,12 @@ from saikoku.core.dates import format_wareki
 from saikoku.core.roles import Capability, user_can
 from saikoku.people.models import Resident
 from saikoku.sms.models import SmsTemplate, SmsTemplateText
-from saikoku.sms.policy import LANGUAGES, PERSONAL_PLACEHOLDERS, template_problems
+from saikoku.sms.policy import (
+    LANGUAGES,
+    PERSONAL_PLACEHOLDERS,
+    display_number,
+    template_problems,
+)
 from saikoku.sms.text import normalise_newlines
 
 if TYPE_CHECKING:
@@ -33,6 +38,7 @@ __all__ = [
     "sms_template_approve",
     "sms_template_policy",
     "sms_template_save",
+    "template_approval_refusals",
     "template_values",
 ]
 
@@ -121,6 +127,18 @@ def sms_template_save(
     return template
 
 
+def template_approval_refusals(actor: Any, template: SmsTemplate) -> list[str]:
+    """Why `actor` cannot approve this template now, in Japanese (empty: they can). The
+    approval refuses with these; the template page shows them instead of its button."""
+    if not user_can(actor, Capability.APPROVE_SMS_TEMPLATES):
+        return [_("テンプレートを承認する権限がありません。")]
+    if actor.pk == template.updated_by_id:
+        return [_("自分が書いたテンプレートは承認できません。")]
+    if template.status != SmsTemplate.Status.PENDING:
+        return [_("承認待ちのテンプレートではありません。")]
+    return []
+
+
 def sms_template_approve(
     *,
     actor: User,
@@ -134,8 +152,9 @@ def sms_template_approve(
     now = now or timezone.now()
     with transaction.atomic(durable=True):
         template = SmsTemplate.objects.select_for_update().get(pk=template.pk)
-        if actor.pk == template.updated_by_id:
-            raise ValidationError(_("自分が書いたテンプレートは承認できません。"))
+        refusals = template_approval_refusals(actor, template)
+        if refusals:
+            raise ValidationError(refusals)
         if version != template.version:
             raise ValidationError(
                 _("テンプレートが変更されました。最新の内容を確認してから承認してください。")
@@ -206,7 +225,7 @@ def template_values(
     names = DEPARTMENT_NAMES.get(template.department, {})
     values = {
         "department": names.get(language, names.get("en" if language != "ja" else "ja", "")),
-        "callback_number": settings.SAIKOKU_SMS_CALLBACK_NUMBER,
+        "callback_number": display_number(settings.SAIKOKU_SMS_CALLBACK_NUMBER),
         "office_hours": settings.SAIKOKU_SMS_OFFICE_HOURS,
         "deadline": (
             (format_wareki(deadline, western=False) if language == "ja" else deadline.isoformat())

@@ -8,6 +8,7 @@ redirect. The services check the roles and the four eyes again.
 
 from __future__ import annotations
 
+import json
 import logging
 
 from django.contrib import messages
@@ -26,6 +27,7 @@ from saikoku.outreach.lists.forms import filter_descriptions
 from saikoku.outreach.lists.selectors import call_list_preview, preview_excluded_rows
 from saikoku.outreach.models import Channel, ContactPreference
 from saikoku.sms.campaigns import (
+    campaign_approval_refusals,
     sms_campaign_approve,
     sms_campaign_cancel,
     sms_campaign_create,
@@ -40,7 +42,7 @@ from saikoku.sms.forms import (
     TemplatePolicyForm,
 )
 from saikoku.sms.models import SmsCampaign, SmsPayerPreference, SmsTemplate
-from saikoku.sms.policy import LANGUAGES, SAFE_PLACEHOLDERS, footer_units
+from saikoku.sms.policy import LANGUAGES, LONGEST_VALUES, SAFE_PLACEHOLDERS, footer_units
 from saikoku.sms.preferences import sms_preference_record
 from saikoku.sms.reports import CallbackRefused, sms_delivery_report
 from saikoku.sms.selectors import (
@@ -50,7 +52,12 @@ from saikoku.sms.selectors import (
     sms_template_preview,
     sms_templates,
 )
-from saikoku.sms.templates import sms_template_approve, sms_template_policy, sms_template_save
+from saikoku.sms.templates import (
+    sms_template_approve,
+    sms_template_policy,
+    sms_template_save,
+    template_approval_refusals,
+)
 
 logger = logging.getLogger("saikoku.sms")
 
@@ -65,7 +72,7 @@ def _errors_into(form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
-def _campaign_errors_into(form, error: ValidationError) -> None:
+def _field_errors_into(form, error: ValidationError) -> None:
     if hasattr(error, "error_dict"):
         for key, errors in error.error_dict.items():
             for e in errors:
@@ -80,16 +87,28 @@ def sms_index(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "sms/index.html",
-        {"templates": sms_templates(), "campaigns": sms_campaigns(), "nav": "sms"},
+        {
+            "templates": sms_templates(),
+            "campaigns": sms_campaigns(now=timezone.now()),
+            "may_write": user_can(request.user, Capability.WRITE_SMS_TEMPLATES),
+            "may_run": user_can(request.user, Capability.RUN_SMS_CAMPAIGNS),
+            "nav": "sms",
+        },
     )
 
 
-def _counter_context() -> dict:
+def _counter_context(form: TemplateForm) -> dict:
+    """The live counter of each language's text: its own closing line's length, and
+    the placeholders' longest values (what the server checks the length on)."""
     from django.conf import settings
 
     return {
         "max_chars": settings.SAIKOKU_SMS_MAX_CHARS,
-        "footer_units": footer_units("ja"),
+        "counter_fields": [
+            {"field": field, "extra": footer_units(code), "optional": code != "ja"}
+            for code, field in zip(LANGUAGES, form.text_fields(), strict=True)
+        ],
+        "longest_values": json.dumps(LONGEST_VALUES, ensure_ascii=False),
         "safe_placeholders": SAFE_PLACEHOLDERS,
     }
 
@@ -117,7 +136,7 @@ def sms_template_new(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "sms/template_form.html",
-        {"form": form, "template": None, "nav": "sms", **_counter_context()},
+        {"form": form, "template": None, "nav": "sms", **_counter_context(form)},
     )
 
 
@@ -151,14 +170,17 @@ def sms_template_detail(request: AuthenticatedRequest, template_id: int) -> Http
     preview_form = PreviewForm(request.GET or None)
     preview = None
     if preview_form.is_valid():
-        preview = sms_template_preview(
-            request.user,
-            template,
-            language=preview_form.cleaned_data.get("language") or "ja",
-            deadline=timezone.localdate(),
-            resident_no=preview_form.cleaned_data.get("resident_no") or "",
-            request=request,
-        )
+        try:
+            preview = sms_template_preview(
+                request.user,
+                template,
+                language=preview_form.cleaned_data.get("language") or "ja",
+                deadline=timezone.localdate(),
+                resident_no=preview_form.cleaned_data.get("resident_no") or "",
+                request=request,
+            )
+        except ValidationError as error:
+            _field_errors_into(preview_form, error)
     context = {
         "template": template,
         "texts": [(LANGUAGES.get(code, code), body) for code, body in texts.items()],
@@ -173,8 +195,9 @@ def sms_template_detail(request: AuthenticatedRequest, template_id: int) -> Http
         ),
         "may_write": user_can(request.user, Capability.WRITE_SMS_TEMPLATES),
         "may_approve": user_can(request.user, Capability.APPROVE_SMS_TEMPLATES),
+        "approval_refusals": template_approval_refusals(request.user, template),
         "nav": "sms",
-        **_counter_context(),
+        **_counter_context(form),
     }
     return render(request, "sms/template_detail.html", context)
 
@@ -246,7 +269,7 @@ def sms_campaign_new(request: AuthenticatedRequest) -> HttpResponse:
                         client_addr=client_address(request),
                     )
                 except ValidationError as error:
-                    _campaign_errors_into(form, error)
+                    _field_errors_into(form, error)
                 else:
                     messages.success(
                         request, _("キャンペーンを作成しました。別の担当者の承認を待っています。")
@@ -283,8 +306,10 @@ def sms_campaign_detail(request: AuthenticatedRequest, campaign_id: int) -> Http
         "progress": campaign_progress([campaign.pk])[campaign.pk],
         "waiting": campaign_waiting(campaign, now=timezone.now()),
         "excluded": _excluded_labels(campaign.excluded_counts),
-        "may_approve": user_can(request.user, Capability.APPROVE_SMS_CAMPAIGNS)
-        and campaign.created_by_id != request.user.pk,
+        "may_approve": user_can(request.user, Capability.APPROVE_SMS_CAMPAIGNS),
+        "approval_refusals": campaign_approval_refusals(request.user, campaign)
+        if campaign.status == SmsCampaign.Status.PENDING
+        else [],
         "may_run": user_can(request.user, Capability.RUN_SMS_CAMPAIGNS),
         "may_stop": user_can(request.user, Capability.STOP_SMS_CAMPAIGNS),
         "nav": "sms",
