@@ -106,6 +106,7 @@ def test_a_campaign_whose_template_changed_shows_why_instead_of_the_approve_butt
     assert "data-approve" not in page
     refused = page[page.index("data-approval-refused") :]
     assert "テンプレートが作成後に変更されました。キャンペーンを作り直してください。" in refused
+    assert page.count("テンプレートが作成後に変更されました") == 1  # said once, where it matters
     response = logged_in_client(supervisor2).post(
         f"/sms/campaigns/{campaign.pk}/approve/", follow=True
     )
@@ -214,3 +215,21 @@ def test_the_sms_list_shows_why_an_approved_campaign_is_waiting(
     index = logged_in_client(supervisor).get("/sms/").content.decode()
     row = index[index.index(f"/sms/campaigns/{campaign.pk}/") :]
     assert "送信時間帯外のため待機中（次の開始: 11月25日 9:00）" in row[: row.index("</tr>")]
+
+
+def test_the_campaign_page_states_the_send_window_as_configured(
+    sms_payers, supervisor, approved_template, settings
+):
+    from saikoku.sms.campaigns import sms_campaign_create
+    from support.sms_package import NOW
+
+    campaign = sms_campaign_create(
+        actor=supervisor, name="12月", template=approved_template,
+        filters={"levies": ["RT"]}, scheduled_at=NOW,
+    )  # fmt: skip
+    client = logged_in_client(supervisor)
+    url = f"/sms/campaigns/{campaign.pk}/"
+    assert "送信は平日09:00〜20:00だけです" in client.get(url).content.decode()
+    settings.SAIKOKU_SMS_WINDOW_START, settings.SAIKOKU_SMS_WINDOW_END = "00:00", "24:00"
+    settings.SAIKOKU_SMS_WINDOW_EVERY_DAY = True
+    assert "送信は毎日00:00〜24:00です" in client.get(url).content.decode()

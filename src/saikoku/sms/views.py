@@ -34,6 +34,7 @@ from saikoku.sms.campaigns import (
     sms_campaign_pause,
     sms_campaign_resume,
 )
+from saikoku.sms.dispatch import send_window_text
 from saikoku.sms.forms import (
     CampaignForm,
     PreferenceForm,
@@ -305,6 +306,7 @@ def sms_campaign_detail(request: AuthenticatedRequest, campaign_id: int) -> Http
         ),
         "progress": campaign_progress([campaign.pk])[campaign.pk],
         "waiting": campaign_waiting(campaign, now=timezone.now()),
+        "send_window": send_window_text(),
         "excluded": _excluded_labels(campaign.excluded_counts),
         "may_approve": user_can(request.user, Capability.APPROVE_SMS_CAMPAIGNS),
         "approval_refusals": campaign_approval_refusals(request.user, campaign)

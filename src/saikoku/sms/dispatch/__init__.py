@@ -30,11 +30,12 @@ the kill can be delivered twice.
 from __future__ import annotations
 
 from saikoku.sms.dispatch.run import DispatchResult, sms_dispatch_run
-from saikoku.sms.dispatch.window import next_send_window, send_window_open
+from saikoku.sms.dispatch.window import next_send_window, send_window_open, send_window_text
 
 __all__ = [
     "DispatchResult",
     "next_send_window",
     "send_window_open",
+    "send_window_text",
     "sms_dispatch_run",
 ]

@@ -6,11 +6,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from saikoku.arrears.calendar import is_holiday
 from saikoku.core.dates import TOKYO
 
-__all__ = ["next_send_window", "send_window_open"]
+__all__ = ["next_send_window", "send_window_open", "send_window_text"]
 
 
 def _window(day: dt.date) -> tuple[dt.datetime, dt.datetime] | None:
@@ -41,3 +42,11 @@ def next_send_window(at: dt.datetime) -> dt.datetime:
             return max(local, window[0])
         day += dt.timedelta(days=1)
     raise RuntimeError("no send window in 30 days")  # pragma: no cover
+
+
+def send_window_text() -> str:
+    """The send window in words, as configured (SAIKOKU_SMS_WINDOW_*)."""
+    hours = {"start": settings.SAIKOKU_SMS_WINDOW_START, "end": settings.SAIKOKU_SMS_WINDOW_END}
+    if settings.SAIKOKU_SMS_WINDOW_EVERY_DAY:
+        return _("送信は毎日%(start)s〜%(end)sです（土日・祝日・年末年始を含む）。") % hours
+    return _("送信は平日%(start)s〜%(end)sだけです（祝日と12月29日〜1月3日を除く）。") % hours
