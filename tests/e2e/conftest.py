@@ -9,9 +9,12 @@ import os
 from pathlib import Path
 
 import pytest
+import time_machine
 
+import support.calls
 import support.console_package
 from saikoku.core.permissions import register_work_source, unregister_work_source
+from support.personas import make_user
 
 # Playwright's sync API runs an event loop in this thread; Django refuses database
 # access from a thread with a running loop unless told it is safe (it is: the loop
@@ -82,3 +85,15 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def operator_with_list(transactional_db, tmp_path) -> dict[str, int]:
+    """The small ward of support/calls.py, a supervisor and an operator `op1` with a
+    call list of it: the call screen's browser tests."""
+    with time_machine.travel(support.calls.NOW, tick=False):
+        payers = support.calls.import_payers(tmp_path)
+        sv = make_user("sv", "supervisor")
+        op = make_user("op1", "operator")
+        support.calls.build_list(sv, operator=op)
+    return payers

@@ -11,21 +11,11 @@ import time_machine
 from django.contrib.auth import get_user_model
 
 import support.calls as support
-from support.personas import PASSWORD, browser_login, make_user, next_code
+from support.personas import PASSWORD, browser_login, next_code
 
 pytestmark = pytest.mark.e2e
 
 FOCUSED_ID = "id => document.activeElement && document.activeElement.id === id"
-
-
-@pytest.fixture
-def operator_with_list(transactional_db, tmp_path):
-    with time_machine.travel(support.NOW, tick=False):
-        payers = support.import_payers(tmp_path)
-        sv = make_user("sv", "supervisor")
-        op = make_user("op1", "operator")
-        support.build_list(sv, operator=op)
-    return payers
 
 
 def focused_on(page, element_id: str) -> None:

@@ -41,16 +41,6 @@ def one_line(page, box_selector: str, label_selector: str) -> None:
     assert 0 <= gap <= 12, (box, label)
 
 
-@pytest.fixture
-def operator_with_list(transactional_db, tmp_path):
-    with time_machine.travel(support.NOW, tick=False):
-        payers = support.import_payers(tmp_path)
-        sv = make_user("sv", "supervisor")
-        op = make_user("op1", "operator")
-        support.build_list(sv, operator=op)
-    return payers
-
-
 def test_enter_saves_and_the_next_payer_s_screen_opens(page, live_server, operator_with_list):
     from saikoku.outreach.models import ContactRecord
 
