@@ -152,11 +152,7 @@ def sms_template_preview(
     owed = None
     if resident_no:
         found = payers_visible_to(user).filter(resident_no=resident_no.strip()).first()
-        try:
-            if found is None:
-                raise Http404
-            payer = payer_for_user(user, found.pk, purpose="sms_preview", request=request)
-        except Http404:
+        if found is None:
             raise ValidationError(
                 {
                     "resident_no": _(
@@ -164,7 +160,8 @@ def sms_template_preview(
                         "12桁の住民番号を確かめてください。"
                     )
                 }
-            ) from None
+            )
+        payer = payer_for_user(user, found.pk, purpose="sms_preview", request=request)
         facts = unpaid_facts({payer.pk}, today=timezone.localdate()).get(payer.pk)
         owed = facts.owed if facts else 0
         audit_record(

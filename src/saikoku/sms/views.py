@@ -63,21 +63,15 @@ from saikoku.sms.templates import (
 logger = logging.getLogger("saikoku.sms")
 
 
-def _errors_into(form, error: ValidationError) -> None:
+def _errors_into(form, error: ValidationError, *, prefix: str = "") -> None:
+    """A service's ValidationError on the form: each error by the field it names
+    (`prefix` + key: the template form's text fields are text_ja, text_en, …), the
+    rest above the form."""
     if hasattr(error, "error_dict"):
         for key, errors in error.error_dict.items():
-            field = f"text_{key}" if f"text_{key}" in form.fields else None
+            field = f"{prefix}{key}" if f"{prefix}{key}" in form.fields else None
             for e in errors:
                 form.add_error(field, e)
-    else:
-        form.add_error(None, error)
-
-
-def _field_errors_into(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for key, errors in error.error_dict.items():
-            for e in errors:
-                form.add_error(key if key in form.fields else None, e)
     else:
         form.add_error(None, error)
 
@@ -128,7 +122,7 @@ def sms_template_new(request: AuthenticatedRequest) -> HttpResponse:
                 client_addr=client_address(request),
             )
         except ValidationError as error:
-            _errors_into(form, error)
+            _errors_into(form, error, prefix="text_")
         else:
             messages.success(
                 request, _("テンプレートを保存しました。区の管理者の承認を待っています。")
@@ -164,7 +158,7 @@ def sms_template_detail(request: AuthenticatedRequest, template_id: int) -> Http
                     client_addr=client_address(request),
                 )
             except ValidationError as error:
-                _errors_into(form, error)
+                _errors_into(form, error, prefix="text_")
             else:
                 messages.success(request, _("テンプレートを変更しました。改めて承認が必要です。"))
                 return redirect("sms_template_detail", template.pk)
@@ -181,7 +175,7 @@ def sms_template_detail(request: AuthenticatedRequest, template_id: int) -> Http
                 request=request,
             )
         except ValidationError as error:
-            _field_errors_into(preview_form, error)
+            _errors_into(preview_form, error)
     context = {
         "template": template,
         "texts": [(LANGUAGES.get(code, code), body) for code, body in texts.items()],
@@ -270,7 +264,7 @@ def sms_campaign_new(request: AuthenticatedRequest) -> HttpResponse:
                         client_addr=client_address(request),
                     )
                 except ValidationError as error:
-                    _field_errors_into(form, error)
+                    _errors_into(form, error)
                 else:
                     messages.success(
                         request, _("キャンペーンを作成しました。別の担当者の承認を待っています。")
@@ -300,12 +294,17 @@ def sms_campaign_detail(request: AuthenticatedRequest, campaign_id: int) -> Http
     )
     context = {
         "campaign": campaign,
+        "progress": campaign_progress([campaign.pk])[campaign.pk],
+        "waiting": campaign_waiting(campaign, now=timezone.now()),
+    }
+    if request.htmx:
+        # The live progress, every 3 s while it sends: only what _progress.html shows.
+        return render(request, "sms/_progress.html", context)
+    context |= {
         "filters": filter_descriptions(campaign.filters),
         "sample": sms_template_preview(
             request.user, campaign.template, language="ja", deadline=campaign.deadline
         ),
-        "progress": campaign_progress([campaign.pk])[campaign.pk],
-        "waiting": campaign_waiting(campaign, now=timezone.now()),
         "send_window": send_window_text(),
         "excluded": _excluded_labels(campaign.excluded_counts),
         "may_approve": user_can(request.user, Capability.APPROVE_SMS_CAMPAIGNS),
@@ -316,8 +315,6 @@ def sms_campaign_detail(request: AuthenticatedRequest, campaign_id: int) -> Http
         "may_stop": user_can(request.user, Capability.STOP_SMS_CAMPAIGNS),
         "nav": "sms",
     }
-    if request.htmx:
-        return render(request, "sms/_progress.html", context)
     return render(request, "sms/campaign_detail.html", context)
 
 
